@@ -1,0 +1,56 @@
+"""Typed settings. The environment is read only in entry points (``from_env``) and the
+resulting object is passed down, so library code and tests never depend on ``os.environ``."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+from bot.db import default_url
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@dataclass(frozen=True)
+class Settings:
+    database_url: str = field(default_factory=default_url)
+    knowledge_dir: Path = ROOT / "knowledge"
+    data_dir: Path = ROOT / "data"
+    chart_dir: Path = Path("var") / "charts"
+    conversation_ttl_minutes: int = 30
+    # Slack (only the serve commands need these)
+    slack_bot_token: str | None = None
+    slack_app_token: str | None = None
+    slack_signing_secret: str | None = None
+    slack_api_url: str | None = None
+    # Indicators: the start of 「今後10年」 (2025 → 2035 by default)
+    base_year: int = 2025
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
+        env = os.environ if env is None else env
+        s = cls()
+        updates: dict[str, object] = {}
+        if env.get("DATABASE_URL"):
+            updates["database_url"] = env["DATABASE_URL"]
+        if env.get("HINTBOT_KNOWLEDGE_DIR"):
+            updates["knowledge_dir"] = Path(env["HINTBOT_KNOWLEDGE_DIR"])
+        if env.get("HINTBOT_DATA_DIR"):
+            updates["data_dir"] = Path(env["HINTBOT_DATA_DIR"])
+        if env.get("HINTBOT_CHART_DIR"):
+            updates["chart_dir"] = Path(env["HINTBOT_CHART_DIR"])
+        if env.get("HINTBOT_CONVERSATION_TTL_MINUTES"):
+            updates["conversation_ttl_minutes"] = int(env["HINTBOT_CONVERSATION_TTL_MINUTES"])
+        if env.get("HINTBOT_BASE_YEAR"):
+            updates["base_year"] = int(env["HINTBOT_BASE_YEAR"])
+        for key, attr in (
+            ("SLACK_BOT_TOKEN", "slack_bot_token"),
+            ("SLACK_APP_TOKEN", "slack_app_token"),
+            ("SLACK_SIGNING_SECRET", "slack_signing_secret"),
+            ("SLACK_API_URL", "slack_api_url"),
+        ):
+            if env.get(key):
+                updates[attr] = env[key]
+        return replace(s, **updates)  # type: ignore[arg-type]
