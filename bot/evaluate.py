@@ -1,0 +1,148 @@
+"""``hintbot eval``: accuracy of the router and matcher on a labelled query file.
+
+The figures are the ones the project is judged on: card top-1 / top-3 accuracy, the share of
+out-of-scope queries left unanswered, the share of hint queries wrongly left unanswered, and
+situation accuracy; every miss is listed so the knowledge can be improved, not the lines.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from bot.errors import UserError
+from bot.knowledge.loader import load_knowledge
+from bot.matching.matcher import Matcher
+from bot.router import Router
+from bot.settings import Settings
+
+
+@dataclass
+class EvalReport:
+    hint_total: int = 0
+    top1: int = 0
+    top3: int = 0
+    hint_unanswered: int = 0
+    oos_total: int = 0
+    oos_unanswered: int = 0
+    data_total: int = 0
+    data_routed: int = 0
+    situation_total: int = 0
+    situation_correct: int = 0
+    misses: list[str] = field(default_factory=list)
+
+    def ratio(self, a: int, b: int) -> float:
+        return a / b if b else 0.0
+
+    def figures(self) -> dict[str, float]:
+        return {
+            "top1": self.ratio(self.top1, self.hint_total),
+            "top3": self.ratio(self.top3, self.hint_total),
+            "oos_unanswered": self.ratio(self.oos_unanswered, self.oos_total),
+            "hint_unanswered": self.ratio(self.hint_unanswered, self.hint_total),
+            "situation": self.ratio(self.situation_correct, self.situation_total),
+            "data_routed": self.ratio(self.data_routed, self.data_total),
+        }
+
+
+class EvalFileError(UserError):
+    """A malformed evaluation file."""
+
+
+def load_queries(path: Path) -> list[dict[str, Any]]:
+    try:
+        doc = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except FileNotFoundError as exc:
+        raise EvalFileError(f"{path}: ファイルが見つかりません") from exc
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark
+        where = f"{path}:{mark.line + 1}:{mark.column + 1}" if mark else str(path)
+        raise EvalFileError(f"{where}: YAMLの書式が正しくありません: {exc.problem}") from exc
+    queries = doc.get("queries") if isinstance(doc, dict) else None
+    if not isinstance(queries, list):
+        raise EvalFileError(f"{path}: 「queries」のリストがありません")
+    for i, q in enumerate(queries):
+        if not isinstance(q, dict) or "q" not in q or q.get("kind") not in ("hint", "data", "oos"):
+            raise EvalFileError(
+                f"{path}: queries[{i}] に q と kind（hint/data/oos）が必要です（値: {q!r}）"
+            )
+    return queries
+
+
+def evaluate(queries: list[dict[str, Any]], router: Router) -> EvalReport:
+    r = EvalReport()
+    for q in queries:
+        kind, text, qid = q["kind"], str(q["q"]), q.get("id", "?")
+        route = router.route(text)
+        res = route.match
+        answered = route.intent == "hint" and res is not None and res.confidence != "none"
+        ranked = [c.card for c in res.cards] if answered and res else []
+        if kind == "hint":
+            r.hint_total += 1
+            want = str(q.get("card"))
+            if ranked[:1] == [want]:
+                r.top1 += 1
+            if want in ranked[:3]:
+                r.top3 += 1
+            if not answered:
+                r.hint_unanswered += 1
+            if ranked[:1] != [want]:
+                got = f"{route.intent} {ranked[:3]}"
+                r.misses.append(f"{qid} hint 正解 {want} / 結果 {got}: {text}")
+            if q.get("situation") is not None:
+                r.situation_total += 1
+                sit = res.situations[0].n if answered and res and res.situations else None
+                if ranked[:1] == [want] and sit == int(q["situation"]):
+                    r.situation_correct += 1
+                else:
+                    r.misses.append(
+                        f"{qid} situation 正解 {want}-{q['situation']} / 結果 {ranked[:1]}-{sit}: {text}"
+                    )
+        elif kind == "oos":
+            r.oos_total += 1
+            if not answered:
+                r.oos_unanswered += 1
+            else:
+                r.misses.append(f"{qid} oos 結果 {route.intent} {ranked[:3]}: {text}")
+        else:
+            r.data_total += 1
+            if route.intent == "data":
+                r.data_routed += 1
+            else:
+                r.misses.append(f"{qid} data 結果 {route.intent} {ranked[:3]}: {text}")
+    return r
+
+
+def evaluate_file(path: Path, settings: Settings, with_data: bool = True) -> EvalReport:
+    kb = load_knowledge(settings.knowledge_dir)
+    data = None
+    if with_data:
+        from bot.db import create_schema, make_engine
+        from bot.runtime import load_data_service
+
+        db = make_engine("sqlite://")
+        create_schema(db)
+        data = load_data_service(settings, db)
+    return evaluate(load_queries(path), Router(Matcher(kb), data))
+
+
+def format_report(r: EvalReport) -> str:
+    f = r.figures()
+    lines = [
+        f"ヒントの質問 {r.hint_total} 件 / 範囲外 {r.oos_total} 件 / 指標の質問 {r.data_total} 件",
+        f"カード top-1 正解率: {f['top1']:.1%} ({r.top1}/{r.hint_total})",
+        f"カード top-3 正解率: {f['top3']:.1%} ({r.top3}/{r.hint_total})",
+        f"範囲外を回答しなかった割合: {f['oos_unanswered']:.1%} ({r.oos_unanswered}/{r.oos_total})",
+        f"ヒントの質問を誤って回答しなかった割合: {f['hint_unanswered']:.1%} ({r.hint_unanswered}/{r.hint_total})",
+        f"陥っている状況の正解率: {f['situation']:.1%} ({r.situation_correct}/{r.situation_total})",
+        f"指標の質問を data と判定した割合: {f['data_routed']:.1%} ({r.data_routed}/{r.data_total})",
+    ]
+    if r.misses:
+        lines.append("誤り:")
+        lines += [f"  {m}" for m in r.misses]
+    else:
+        lines.append("誤りはありません。")
+    return "\n".join(lines)

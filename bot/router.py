@@ -1,0 +1,53 @@
+"""Label each input: a worry (``hint``), a request for help, an indicator question (``data``)
+or something the bot cannot answer (``unknown``)."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Literal
+
+from bot.matching.matcher import Matcher, MatchResult
+from bot.matching.normalize import compact, normalize
+from bot.ports import DataAnswerer
+
+Intent = Literal["hint", "help", "data", "unknown"]
+
+# Greetings, thanks and requests for instructions. Matched on the compact normalised text.
+_HELP = re.compile(
+    r"^(?:(?:こんにちは|こんにちわ|こんばんは|おはよう(?:ございます)?|はじめまして|初めまして"
+    r"|よろしく(?:お願い(?:いた)?します|おねがいします)?|宜しく(?:お願いします)?"
+    r"|お疲れ(?:さま|様)(?:です)?|おつかれ(?:さま)?(?:です)?|お世話になって(?:おり|い)ます"
+    r"|ありがとう(?:ございます|ございました)?|有難う(?:ございます)?|助かりました|感謝します"
+    r"|どうも|hi|hello|hey|thanks|thankyou|thx|help|ヘルプ|へるぷ|使い方|つかいかた"
+    r"|使い方を教えて(?:ください)?|何ができる(?:の|んですか|ますか)?|なにができる(?:の)?"
+    r"|どう使う(?:の|んですか)?|メニュー|めにゅー|menu|はい|いいえ)"
+    r"(?:です|ですか|ね|よ|!|か)*)+$"
+)
+
+
+@dataclass(frozen=True)
+class Route:
+    intent: Intent
+    match: MatchResult | None = None
+    data_score: float = 0.0
+
+
+class Router:
+    def __init__(self, matcher: Matcher, data: DataAnswerer | None = None) -> None:
+        self.matcher = matcher
+        self.data = data
+
+    def route(self, text: str) -> Route:
+        norm = normalize(text)
+        if not norm:
+            return Route("unknown")
+        if _HELP.match(compact(norm)):
+            return Route("help")
+        data_score = self.data.detect(norm) if self.data is not None else 0.0
+        if data_score >= 0.5:
+            return Route("data", data_score=data_score)
+        result = self.matcher.match(norm)
+        if result.confidence == "none":
+            return Route("unknown", result, data_score)
+        return Route("hint", result, data_score)

@@ -1,0 +1,52 @@
+"""Build the engine and its collaborators from ``Settings``: one place shared by every entry
+point (terminal chat, Slack, clock), so they all run the same thing."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import timedelta
+
+from sqlalchemy import Engine as SAEngine
+
+from bot.db import create_schema, make_engine
+from bot.engine import Engine
+from bot.knowledge.loader import load_knowledge
+from bot.knowledge.model import KnowledgeBase
+from bot.matching.matcher import Matcher
+from bot.ports import DataAnswerer
+from bot.settings import Settings
+from bot.store import Store
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Runtime:
+    settings: Settings
+    kb: KnowledgeBase
+    db: SAEngine
+    store: Store
+    engine: Engine
+
+
+def load_data_service(settings: Settings, db: SAEngine) -> DataAnswerer | None:
+    """The indicator answerer, when the analytics package is available."""
+    try:
+        from analytics.service import DataService
+    except ImportError:
+        return None
+    return DataService.load(settings, db)
+
+
+def build_runtime(
+    settings: Settings, *, with_data: bool = True, db: SAEngine | None = None
+) -> Runtime:
+    """Load and validate everything; raises ``KnowledgeError`` with a Japanese report."""
+    kb = load_knowledge(settings.knowledge_dir)
+    db = db or make_engine(settings.database_url)
+    create_schema(db)
+    store = Store(db, ttl=timedelta(minutes=settings.conversation_ttl_minutes))
+    data = load_data_service(settings, db) if with_data else None
+    engine = Engine(kb, store, Matcher(kb), data)
+    return Runtime(settings, kb, db, store, engine)

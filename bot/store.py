@@ -1,0 +1,180 @@
+"""Persistent conversation state, the consultation log and Slack event de-duplication.
+
+State lives in the database, not in memory, so a restart or a second worker continues the
+same conversation; the log is what the bureau analyses later (and what digests summarise).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    DateTime,
+    Engine,
+    Float,
+    Integer,
+    String,
+    Text,
+    delete,
+    select,
+    update,
+)
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Mapped, mapped_column
+
+from bot.db import Base, session_factory
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC).replace(tzinfo=None)
+
+
+class ConversationRow(Base):
+    __tablename__ = "conversations"
+
+    key: Mapped[str] = mapped_column(String(255), primary_key=True)
+    user_id: Mapped[str] = mapped_column(String(64), index=True)
+    state: Mapped[dict[str, Any]] = mapped_column(JSON)
+    updated_at: Mapped[datetime] = mapped_column(DateTime, index=True)
+
+
+class ConsultationRow(Base):
+    __tablename__ = "consultations"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    conversation_key: Mapped[str] = mapped_column(String(255), index=True)
+    user_id: Mapped[str] = mapped_column(String(64), index=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime, index=True)
+    text: Mapped[str] = mapped_column(Text)
+    intent: Mapped[str] = mapped_column(String(16))
+    confidence: Mapped[str | None] = mapped_column(String(16), nullable=True)
+    card: Mapped[str | None] = mapped_column(String(8), nullable=True, index=True)
+    score: Mapped[float | None] = mapped_column(Float, nullable=True)
+    scores: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    situation: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    feedback: Mapped[str | None] = mapped_column(String(8), nullable=True)
+    meta: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+
+
+class ProcessedEventRow(Base):
+    """One row per delivered Slack event or action: the unique key makes retries no-ops."""
+
+    __tablename__ = "processed_events"
+
+    key: Mapped[str] = mapped_column(String(255), primary_key=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime, index=True)
+
+
+class Store:
+    """Conversation state and logs, over any SQLAlchemy engine."""
+
+    def __init__(self, engine: Engine, ttl: timedelta = timedelta(minutes=30)) -> None:
+        self.engine = engine
+        self.ttl = ttl
+        self._session = session_factory(engine)
+
+    # -- conversations --------------------------------------------------------------------
+    def load(self, key: str, now: datetime | None = None) -> tuple[dict[str, Any] | None, bool]:
+        """Return (state, expired). An idle conversation past the TTL is dropped."""
+        now = now or utcnow()
+        with self._session() as s:
+            row = s.get(ConversationRow, key)
+            if row is None:
+                return None, False
+            if now - row.updated_at > self.ttl:
+                s.delete(row)
+                s.commit()
+                return None, True
+            return dict(row.state), False
+
+    def save(
+        self, key: str, user: str, state: Mapping[str, Any], now: datetime | None = None
+    ) -> None:
+        now = now or utcnow()
+        data = json.loads(json.dumps(dict(state), ensure_ascii=False))
+        for _attempt in range(2):
+            try:
+                with self._session.begin() as s:
+                    row = s.get(ConversationRow, key)
+                    if row is None:
+                        s.add(ConversationRow(key=key, user_id=user, state=data, updated_at=now))
+                    else:
+                        row.state = data
+                        row.updated_at = now
+                return
+            except IntegrityError:
+                # another worker inserted the same conversation first: update it instead
+                continue
+
+    def clear(self, key: str) -> None:
+        with self._session.begin() as s:
+            s.execute(delete(ConversationRow).where(ConversationRow.key == key))
+
+    def purge_expired(self, now: datetime | None = None) -> int:
+        now = now or utcnow()
+        with self._session.begin() as s:
+            res = s.execute(
+                delete(ConversationRow).where(ConversationRow.updated_at < now - self.ttl)
+            )
+            return int(res.rowcount or 0)
+
+    # -- consultation log -----------------------------------------------------------------
+    def log_consultation(
+        self,
+        *,
+        conversation: str,
+        user: str,
+        text: str,
+        intent: str,
+        confidence: str | None = None,
+        card: str | None = None,
+        score: float | None = None,
+        scores: list[Any] | None = None,
+        meta: Mapping[str, str] | None = None,
+        now: datetime | None = None,
+    ) -> int:
+        with self._session.begin() as s:
+            row = ConsultationRow(
+                conversation_key=conversation,
+                user_id=user,
+                created_at=now or utcnow(),
+                text=text[:2000],
+                intent=intent,
+                confidence=confidence,
+                card=card,
+                score=score,
+                scores=scores or [],
+                meta=dict(meta or {}),
+            )
+            s.add(row)
+            s.flush()
+            return int(row.id)
+
+    def update_consultation(self, cid: int, **values: Any) -> None:
+        allowed = {"card", "situation", "feedback"}
+        values = {k: v for k, v in values.items() if k in allowed}
+        if not values:
+            return
+        with self._session.begin() as s:
+            s.execute(update(ConsultationRow).where(ConsultationRow.id == cid).values(**values))
+
+    def consultations(self, user: str | None = None, limit: int = 100) -> list[ConsultationRow]:
+        with self._session() as s:
+            q = select(ConsultationRow).order_by(ConsultationRow.id.desc()).limit(limit)
+            if user is not None:
+                q = q.where(ConsultationRow.user_id == user)
+            return list(s.scalars(q))
+
+    # -- de-duplication -------------------------------------------------------------------
+    def claim_event(self, key: str, now: datetime | None = None) -> bool:
+        """True the first time ``key`` is seen, False for every redelivery (any process)."""
+        try:
+            with self._session.begin() as s:
+                s.add(ProcessedEventRow(key=key[:255], created_at=now or utcnow()))
+            return True
+        except IntegrityError:
+            return False
