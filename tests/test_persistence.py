@@ -1,0 +1,39 @@
+"""Conversation state lives in the database: a restarted process continues the conversation."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from bot.db import create_schema, make_engine
+from bot.engine import Engine
+from bot.knowledge.model import KnowledgeBase
+from bot.matching.matcher import Matcher
+from bot.replies import Inbound
+from bot.store import Store
+
+
+def test_restart_continues_the_conversation(
+    tmp_path: Path, kb: KnowledgeBase, matcher: Matcher
+) -> None:
+    url = f"sqlite:///{tmp_path}/bot.sqlite3"
+    db1 = make_engine(url)
+    create_schema(db1)
+    first = Engine(kb, Store(db1), matcher).handle(Inbound("k", "u", text="SCに丸投げになっている"))
+    assert first.card == "07"
+    db1.dispose()  # the process ends
+
+    db2 = make_engine(url)
+    create_schema(db2)
+    engine = Engine(kb, Store(db2), matcher)
+    reply = engine.handle(Inbound("k", "u", text="はい"))
+    assert reply.kind == "countermeasures" and reply.card == "07"
+    fb = engine.handle(Inbound("k", "u", choose="feedback:down"))
+    assert fb.kind == "feedback"
+    log = Store(db2).consultations()
+    assert [(r.card, r.feedback) for r in log] == [("07", "down")]
+
+
+def test_event_claims_are_unique(store: Store) -> None:
+    assert store.claim_event("Ev1")
+    assert not store.claim_event("Ev1")
+    assert store.claim_event("Ev2")
