@@ -1,0 +1,54 @@
+"""Build the Slack (Bolt) app: the same app serves Socket Mode and HTTP.
+
+``create_app`` takes typed ``Settings`` (the environment is read only in entry points) and
+optionally a prebuilt ``WebClient`` and ``Runtime`` so tests can point it at a local Slack.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from slack_bolt import App
+from slack_sdk import WebClient
+
+from bot.listeners import register_listeners
+from bot.runtime import Runtime, build_runtime
+from bot.settings import Settings
+from bot.slack.advisor import SlackAdvisor, bind
+from bot.slack.client import add_rate_limit_retry, make_web_client, require
+
+
+def create_app(
+    settings: Settings,
+    client: WebClient | None = None,
+    *,
+    runtime: Runtime | None = None,
+    socket_mode: bool = False,
+    with_data: bool = True,
+) -> App:
+    """The Bolt app with every listener registered.
+
+    HTTP needs ``slack_signing_secret`` (request signatures are always verified); Socket Mode
+    does not. Raises ``SlackConfigError`` naming the missing environment variable.
+    """
+    if client is None:
+        require(settings, "slack_bot_token")
+        client = make_web_client(settings)
+    else:
+        add_rate_limit_retry(client)
+    if not socket_mode:
+        require(settings, "slack_signing_secret")
+    runtime = runtime or build_runtime(settings, with_data=with_data)
+    app = App(
+        client=client,
+        # pass explicit values so Bolt does not fall back to reading the environment
+        signing_secret=settings.slack_signing_secret or "",
+        request_verification_enabled=True,
+        process_before_response=False,
+        ignoring_self_events_enabled=True,
+        logger=logging.getLogger("bot.slack.bolt"),
+        name="hintbot",
+    )
+    bind(app, SlackAdvisor(runtime))
+    register_listeners(app)
+    return app

@@ -1,0 +1,25 @@
+"""Events API listeners: mentions in channels and the App Home tab."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from slack_bolt import App, BoltContext
+from slack_sdk import WebClient
+
+from bot.listeners.common import ack_now
+from bot.listeners.events import app_home_opened, app_mention
+from bot.slack.advisor import advisor_for
+
+
+def register(app: App) -> None:
+    advisor = advisor_for(app)
+
+    def on_app_mention(body: dict[str, Any], client: WebClient, context: BoltContext) -> None:
+        app_mention.handle(advisor, body, client, context)
+
+    def on_app_home_opened(body: dict[str, Any], client: WebClient) -> None:
+        app_home_opened.handle(advisor, body, client)
+
+    app.event("app_mention")(ack=ack_now, lazy=[on_app_mention])
+    app.event("app_home_opened")(ack=ack_now, lazy=[on_app_home_opened])

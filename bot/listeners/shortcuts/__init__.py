@@ -1,0 +1,21 @@
+"""Shortcuts: the message shortcut 「このメッセージで相談」."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from slack_bolt import App, Respond
+from slack_sdk import WebClient
+
+from bot.listeners.common import ack_now
+from bot.listeners.shortcuts import consult_message
+from bot.slack.advisor import advisor_for
+
+
+def register(app: App) -> None:
+    advisor = advisor_for(app)
+
+    def on_consult_message(body: dict[str, Any], client: WebClient, respond: Respond) -> None:
+        consult_message.handle(advisor, body, client, respond)
+
+    app.shortcut(consult_message.CALLBACK_ID)(ack=ack_now, lazy=[on_consult_message])

@@ -1,0 +1,159 @@
+"""``hintbot serve``: run the Slack app over Socket Mode or HTTP (gunicorn).
+
+Plugged into ``bot.cli`` through ``register(subparsers, settings_factory)``. Missing settings
+are reported in Japanese with the environment variable to set, exit code 2, no traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import sys
+from collections.abc import Callable
+from typing import Any
+
+from bot.settings import Settings
+
+log = logging.getLogger("bot.slack")
+
+DEFAULT_PORT = 3000
+DEFAULT_WORKERS = 2
+THREADS_PER_WORKER = 8
+
+
+def register(subparsers: Any, settings_factory: Callable[[], Settings]) -> None:
+    p = subparsers.add_parser(
+        "serve",
+        help="Slack で応答します（--socket: Socket Mode / --http: HTTP サーバー）",
+        description="Slack アプリとして応答します。Socket Mode は公開 URL が不要です。",
+    )
+    mode = p.add_mutually_exclusive_group(required=True)
+    mode.add_argument(
+        "--socket",
+        action="store_true",
+        help="Socket Mode で接続します（SLACK_APP_TOKEN, SLACK_BOT_TOKEN。公開 URL 不要）",
+    )
+    mode.add_argument(
+        "--http",
+        action="store_true",
+        help="HTTP で受け付けます（SLACK_BOT_TOKEN, SLACK_SIGNING_SECRET。/slack/events）",
+    )
+    p.add_argument("--port", type=int, default=DEFAULT_PORT, help="HTTP のポート（既定: 3000）")
+    p.add_argument("--host", default="0.0.0.0", help="HTTP の待受アドレス（既定: 0.0.0.0）")
+    p.add_argument(
+        "--workers",
+        type=int,
+        default=DEFAULT_WORKERS,
+        help="HTTP のワーカープロセス数（既定: 2）",
+    )
+    p.set_defaults(func=lambda args: cmd_serve(args, settings_factory))
+
+
+def cmd_serve(args: argparse.Namespace, settings_factory: Callable[[], Settings]) -> int:
+    from bot.slack.client import SlackConfigError, require
+
+    settings = settings_factory()
+    try:
+        if args.socket:
+            require(settings, "slack_app_token", "slack_bot_token")
+        else:
+            require(settings, "slack_bot_token", "slack_signing_secret")
+    except SlackConfigError as exc:
+        print(str(exc), file=sys.stderr)
+        return 2
+    verbose = bool(getattr(args, "verbose", False))
+    from bot.slack import logs
+
+    logs.configure(verbose)
+    if args.socket:
+        return _serve_socket(settings)
+    return _serve_http(settings, args, verbose)
+
+
+def _check_token(settings: Settings) -> str | None:
+    """auth.test once, so a wrong token is a clear message rather than a crashing worker."""
+    from slack_sdk.errors import SlackApiError, SlackClientError
+
+    from bot.slack.client import make_web_client
+
+    try:
+        make_web_client(settings).auth_test()
+    except SlackApiError as exc:
+        error = exc.response.get("error")
+        return (
+            f"SLACK_BOT_TOKEN で Slack に接続できませんでした（原因: {error}）。"
+            "トークンが正しいか、アプリがワークスペースにインストールされているかをご確認ください。"
+        )
+    except (SlackClientError, OSError) as exc:
+        return (
+            f"Slack の Web API に接続できませんでした（{type(exc).__name__}）。"
+            "ネットワークやプロキシ（HTTPS_PROXY）、SLACK_API_URL の設定をご確認ください。"
+        )
+    return None
+
+
+def _serve_socket(settings: Settings) -> int:
+    from slack_bolt.adapter.socket_mode import SocketModeHandler
+    from slack_bolt.error import BoltError
+
+    from bot.app import create_app
+
+    problem = _check_token(settings)
+    if problem:
+        print(problem, file=sys.stderr)
+        return 2
+    try:
+        app = create_app(settings, socket_mode=True)
+    except BoltError as exc:
+        print(f"Slack アプリを起動できませんでした: {exc}", file=sys.stderr)
+        return 2
+    handler = SocketModeHandler(app, app_token=settings.slack_app_token)
+    print("Socket Mode で Slack に接続します（終了は Ctrl+C）。", file=sys.stderr, flush=True)
+    handler.start()  # blocks; reconnects by itself
+    return 0
+
+
+def gunicorn_argv(host: str, port: int, workers: int) -> list[str]:
+    """The production server: gunicorn with threaded workers running ``bot.wsgi``."""
+    return [
+        sys.executable,
+        "-m",
+        "gunicorn",
+        "bot.wsgi:application",
+        "--bind",
+        f"{host}:{port}",
+        "--workers",
+        str(max(1, workers)),
+        "--worker-class",
+        "gthread",
+        "--threads",
+        str(THREADS_PER_WORKER),
+        "--timeout",
+        "60",
+        "--graceful-timeout",
+        "20",
+    ]
+
+
+def _serve_http(settings: Settings, args: argparse.Namespace, verbose: bool) -> int:
+    from bot.db import create_schema, make_engine
+
+    problem = _check_token(settings)
+    if problem:
+        print(problem, file=sys.stderr)
+        return 2
+    # create the tables once here, so the workers do not race to create them
+    create_schema(make_engine(settings.database_url))
+    argv = gunicorn_argv(args.host, args.port, args.workers)
+    if verbose:
+        os.environ["HINTBOT_VERBOSE"] = "1"
+    print(
+        f"HTTP で待ち受けます: http://{args.host}:{args.port}/slack/events"
+        f"（ワーカー {args.workers}、終了は Ctrl+C）",
+        file=sys.stderr,
+        flush=True,
+    )
+    sys.stdout.flush()
+    os.execv(sys.executable, argv)  # replaces this process: signals go straight to gunicorn
+    return 0  # pragma: no cover

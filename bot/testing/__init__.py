@@ -1,0 +1,1 @@
+"""A local Slack for tests and the benchmark (never the real Slack)."""

@@ -1,0 +1,408 @@
+"""A local stand-in for Slack on 127.0.0.1: the Web API and the Socket Mode WebSocket.
+
+Tests and the benchmark drive the real Bolt app against it, so nothing ever talks to the real
+Slack. Every Web API call is recorded with its decoded body; waiting for an asynchronous reply
+is a bounded ``wait_for`` on a condition variable, never a fixed sleep.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import hmac
+import itertools
+import json
+import threading
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any, TypeVar
+from urllib.parse import parse_qsl
+
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class Call:
+    """One recorded Web API call; ``body`` is the decoded form or JSON body."""
+
+    method: str
+    body: dict[str, Any]
+    headers: dict[str, str]
+    at: float = field(default_factory=time.monotonic)
+
+    def json_field(self, name: str) -> Any:
+        """A field the SDK sends JSON-encoded inside a form (blocks, view, files)."""
+        value = self.body.get(name)
+        return json.loads(value) if isinstance(value, str) else value
+
+
+@dataclass
+class _Failure:
+    error: str
+    times: int
+    status: int = 200
+    match: Callable[[dict[str, Any]], bool] | None = None
+
+
+def sign(signing_secret: str, body: str | bytes, timestamp: int | None = None) -> dict[str, str]:
+    """Headers Slack would send: ``v0=`` HMAC-SHA256 of ``v0:{ts}:{body}``."""
+    ts = str(int(time.time()) if timestamp is None else timestamp)
+    raw = body.decode() if isinstance(body, bytes) else body
+    digest = hmac.new(
+        signing_secret.encode(), f"v0:{ts}:{raw}".encode(), hashlib.sha256
+    ).hexdigest()
+    return {"X-Slack-Request-Timestamp": ts, "X-Slack-Signature": f"v0={digest}"}
+
+
+class FakeSlack:
+    """Web API + Socket Mode emulation. Use as a context manager or call start()/stop()."""
+
+    def __init__(
+        self,
+        *,
+        team_id: str = "T0TEST",
+        bot_user_id: str = "U0BOT",
+        bot_id: str = "B0BOT",
+        signing_secret: str = "test-signing-secret",
+    ) -> None:
+        self.team_id = team_id
+        self.bot_user_id = bot_user_id
+        self.bot_id = bot_id
+        self.signing_secret = signing_secret
+        self.calls: list[Call] = []
+        self.uploads: dict[str, int] = {}  # file id -> uploaded byte count
+        self.socket_acks: dict[str, dict[str, Any]] = {}  # envelope id -> ack frame
+        self._cond = threading.Condition()
+        self._ts = itertools.count(1)
+        self._ids = itertools.count(1)
+        self._failures: dict[str, list[_Failure]] = {}
+        self._http: ThreadingHTTPServer | None = None
+        self._http_thread: threading.Thread | None = None
+        self._ws: Any = None
+        self._ws_thread: threading.Thread | None = None
+        self._ws_conns: list[Any] = []
+
+    # -- lifecycle --------------------------------------------------------------------------
+    def start(self) -> FakeSlack:
+        fake = self
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def log_message(self, format: str, *args: Any) -> None:  # quiet
+                return
+
+            def do_POST(self) -> None:
+                length = int(self.headers.get("Content-Length") or 0)
+                raw = self.rfile.read(length) if length else b""
+                status, payload, headers = fake._dispatch(self.path, dict(self.headers), raw)
+                data = payload if isinstance(payload, bytes) else json.dumps(payload).encode()
+                self.send_response(status)
+                ctype = "text/plain" if isinstance(payload, bytes) else "application/json"
+                self.send_header("Content-Type", f"{ctype}; charset=utf-8")
+                self.send_header("Content-Length", str(len(data)))
+                for k, v in headers.items():
+                    self.send_header(k, v)
+                self.end_headers()
+                self.wfile.write(data)
+
+            do_GET = do_POST
+
+        self._http = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self._http.daemon_threads = True
+        self._http_thread = threading.Thread(
+            target=self._http.serve_forever, name="fake-slack-http", daemon=True
+        )
+        self._http_thread.start()
+        self._start_ws()
+        return self
+
+    def _start_ws(self) -> None:
+        try:
+            from websockets.sync.server import serve
+        except ImportError:  # Socket Mode emulation needs the dev dependency
+            return
+        self._ws = serve(self._ws_handler, "127.0.0.1", 0, compression=None)
+        self._ws_thread = threading.Thread(
+            target=self._ws.serve_forever, name="fake-slack-ws", daemon=True
+        )
+        self._ws_thread.start()
+
+    def stop(self) -> None:
+        if self._ws is not None:
+            for conn in list(self._ws_conns):
+                with contextlib.suppress(Exception):
+                    conn.close()
+            self._ws.shutdown()
+            self._ws = None
+        if self._http is not None:
+            self._http.shutdown()
+            self._http.server_close()
+            self._http = None
+
+    def __enter__(self) -> FakeSlack:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    # -- addresses --------------------------------------------------------------------------
+    @property
+    def port(self) -> int:
+        assert self._http is not None, "FakeSlack is not started"
+        return int(self._http.server_address[1])
+
+    @property
+    def base_url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    @property
+    def api_url(self) -> str:
+        """Value for ``SLACK_API_URL`` / ``WebClient(base_url=…)`` (ends with "/")."""
+        return f"{self.base_url}/api/"
+
+    @property
+    def ws_url(self) -> str:
+        assert self._ws is not None, "Socket Mode emulation needs the websockets package"
+        port = self._ws.socket.getsockname()[1]
+        return f"ws://127.0.0.1:{port}/link/?ticket=test"
+
+    # -- failure injection ------------------------------------------------------------------
+    def fail(
+        self,
+        method: str,
+        error: str,
+        *,
+        times: int = 1,
+        match: Callable[[dict[str, Any]], bool] | None = None,
+    ) -> None:
+        """Answer the next ``times`` calls of ``method`` with ``{"ok": false, "error": …}``."""
+        with self._cond:
+            self._failures.setdefault(method, []).append(_Failure(error, times, 200, match))
+
+    def rate_limit(self, method: str, *, times: int = 1) -> None:
+        """Answer the next ``times`` calls with HTTP 429 and ``Retry-After: 0``."""
+        with self._cond:
+            self._failures.setdefault(method, []).append(_Failure("ratelimited", times, 429))
+
+    # -- recorder ---------------------------------------------------------------------------
+    def calls_to(self, method: str) -> list[Call]:
+        with self._cond:
+            return [c for c in self.calls if c.method == method]
+
+    def posts(self, channel: str | None = None) -> list[Call]:
+        """chat.postMessage calls, optionally to one channel."""
+        return [
+            c
+            for c in self.calls_to("chat.postMessage")
+            if channel is None or c.body.get("channel") == channel
+        ]
+
+    def wait_for(self, predicate: Callable[[], T], timeout: float = 10.0) -> T:
+        """Block until ``predicate()`` is truthy (re-checked on every recorded call)."""
+        deadline = time.monotonic() + timeout
+        with self._cond:
+            while True:
+                result = predicate()
+                if result:
+                    return result
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    methods = [c.method for c in self.calls]
+                    raise TimeoutError(f"condition not met within {timeout}s; calls: {methods}")
+                self._cond.wait(left)
+
+    def wait_for_calls(
+        self, method: str, count: int = 1, timeout: float = 10.0, **match: Any
+    ) -> list[Call]:
+        """Wait until at least ``count`` calls of ``method`` whose body matches ``match``."""
+
+        def found() -> list[Call]:
+            hits = [
+                c
+                for c in self.calls
+                if c.method == method and all(c.body.get(k) == v for k, v in match.items())
+            ]
+            return hits if len(hits) >= count else []
+
+        return self.wait_for(found, timeout)
+
+    def reset(self) -> None:
+        with self._cond:
+            self.calls.clear()
+            self.socket_acks.clear()
+
+    # -- Web API ----------------------------------------------------------------------------
+    def _next_ts(self) -> str:
+        return f"{1_700_000_000 + next(self._ts)}.{next(self._ids):06d}"
+
+    def _dispatch(
+        self, path: str, headers: dict[str, str], raw: bytes
+    ) -> tuple[int, dict[str, Any] | bytes, dict[str, str]]:
+        if path.startswith("/upload/"):
+            file_id = path.rsplit("/", 1)[-1]
+            with self._cond:
+                self.uploads[file_id] = len(raw)
+                self._cond.notify_all()
+            return 200, f"OK - {len(raw)}".encode(), {}
+        if path.startswith("/response/"):  # response_url of commands and shortcuts
+            with self._cond:
+                self.calls.append(Call("response_url", _decode_body(headers, raw), headers))
+                self._cond.notify_all()
+            return 200, b"ok", {}
+        if not path.startswith("/api/"):
+            return 404, {"ok": False, "error": "unknown_path"}, {}
+        method = path[len("/api/") :].split("?", 1)[0]
+        body = _decode_body(headers, raw)
+        with self._cond:
+            failure = self._take_failure(method, body)
+            if failure is None:
+                self.calls.append(Call(method, body, headers))
+            self._cond.notify_all()
+        if failure is not None:
+            if failure.status == 429:
+                return 429, {"ok": False, "error": "ratelimited"}, {"Retry-After": "0"}
+            return 200, {"ok": False, "error": failure.error}, {}
+        return 200, self._answer(method, body), {}
+
+    def _take_failure(self, method: str, body: dict[str, Any]) -> _Failure | None:
+        for f in self._failures.get(method, []):
+            if f.times > 0 and (f.match is None or f.match(body)):
+                f.times -= 1
+                return f
+        return None
+
+    def _answer(self, method: str, body: dict[str, Any]) -> dict[str, Any]:
+        ok: dict[str, Any] = {"ok": True}
+        if method == "auth.test":
+            return {
+                **ok,
+                "url": "https://fake.slack.test/",
+                "team": "Fake Team",
+                "user": "hintbot",
+                "team_id": self.team_id,
+                "user_id": self.bot_user_id,
+                "bot_id": self.bot_id,
+                "is_enterprise_install": False,
+            }
+        if method == "chat.postMessage":
+            ts = self._next_ts()
+            msg = {"type": "message", "text": body.get("text", ""), "ts": ts, "bot_id": self.bot_id}
+            if body.get("thread_ts"):
+                msg["thread_ts"] = body["thread_ts"]
+            return {**ok, "channel": body.get("channel"), "ts": ts, "message": msg}
+        if method == "chat.update":
+            return {**ok, "channel": body.get("channel"), "ts": body.get("ts"), "text": ""}
+        if method == "chat.postEphemeral":
+            return {**ok, "message_ts": self._next_ts()}
+        if method in ("views.publish", "views.open", "views.update"):
+            return {**ok, "view": {"id": f"V{next(self._ids):08d}"}}
+        if method == "conversations.open":
+            users = str(body.get("users", "")).split(",")[0]
+            return {**ok, "channel": {"id": f"D{users}"}}
+        if method == "files.getUploadURLExternal":
+            file_id = f"F{next(self._ids):08d}"
+            return {**ok, "upload_url": f"{self.base_url}/upload/{file_id}", "file_id": file_id}
+        if method == "files.completeUploadExternal":
+            files = body.get("files")
+            parsed = json.loads(files) if isinstance(files, str) else files or []
+            return {**ok, "files": [{"id": f.get("id"), "title": f.get("title")} for f in parsed]}
+        if method == "apps.connections.open":
+            return {**ok, "url": self.ws_url}
+        return ok
+
+    # -- Socket Mode ------------------------------------------------------------------------
+    def _ws_handler(self, conn: Any) -> None:
+        with self._cond:
+            self._ws_conns.append(conn)
+            self._cond.notify_all()
+        try:
+            conn.send(
+                json.dumps(
+                    {
+                        "type": "hello",
+                        "num_connections": 1,
+                        "connection_info": {"app_id": "A0TEST"},
+                        "debug_info": {"host": "fake-slack"},
+                    }
+                )
+            )
+            for message in conn:
+                try:
+                    frame = json.loads(message)
+                except ValueError:
+                    continue
+                if isinstance(frame, dict) and frame.get("envelope_id"):
+                    with self._cond:
+                        self.socket_acks[str(frame["envelope_id"])] = frame
+                        self._cond.notify_all()
+        except Exception:  # connection closed by either side
+            pass
+        finally:
+            with self._cond:
+                if conn in self._ws_conns:
+                    self._ws_conns.remove(conn)
+                self._cond.notify_all()
+
+    def wait_socket_client(self, timeout: float = 10.0) -> None:
+        self.wait_for(lambda: bool(self._ws_conns), timeout)
+
+    def push_envelope(
+        self, payload: dict[str, Any], *, type: str = "events_api", retry_attempt: int = 0
+    ) -> str:
+        """Send an envelope to the connected Socket Mode client; returns its envelope id."""
+        envelope_id = f"env-{next(self._ids)}"
+        frame = {
+            "envelope_id": envelope_id,
+            "type": type,
+            "accepts_response_payload": type != "events_api",
+            "retry_attempt": retry_attempt,
+            "retry_reason": "timeout" if retry_attempt else "",
+            "payload": payload,
+        }
+        with self._cond:
+            conns = list(self._ws_conns)
+        if not conns:
+            raise RuntimeError("no Socket Mode client is connected")
+        conns[-1].send(json.dumps(frame))
+        return envelope_id
+
+    def wait_socket_ack(self, envelope_id: str, timeout: float = 10.0) -> dict[str, Any]:
+        def found() -> dict[str, Any]:
+            return self.socket_acks.get(envelope_id) or {}
+
+        return self.wait_for(found, timeout)
+
+
+def _decode_body(headers: dict[str, str], raw: bytes) -> dict[str, Any]:
+    ctype = next((v for k, v in headers.items() if k.lower() == "content-type"), "")
+    text = raw.decode("utf-8", errors="replace")
+    if "json" in ctype:
+        try:
+            obj = json.loads(text or "{}")
+        except ValueError:
+            return {"_raw": text}
+        return obj if isinstance(obj, dict) else {"_json": obj}
+    return dict(parse_qsl(text, keep_blank_values=True))
+
+
+def iter_texts(blocks: list[dict[str, Any]]) -> Iterator[str]:
+    """Every text string inside Block Kit blocks (for assertions on rendered content)."""
+    for b in blocks:
+        for key in ("text",):
+            t = b.get(key)
+            if isinstance(t, dict) and isinstance(t.get("text"), str):
+                yield t["text"]
+        for f in b.get("fields") or []:
+            yield f.get("text", "")
+        for el in b.get("elements") or []:
+            t = el.get("text")
+            if isinstance(t, dict):
+                yield t.get("text", "")
+            elif isinstance(t, str):
+                yield t
+        acc = b.get("accessory")
+        if isinstance(acc, dict) and isinstance(acc.get("text"), dict):
+            yield acc["text"].get("text", "")
