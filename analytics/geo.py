@@ -25,7 +25,16 @@ _KANA_SUFFIX = re.compile(r"(し|ちょう|まち|そん|むら)$")
 _HIRAGANA = re.compile(r"^[ぁ-ゖー]+$")
 # Stems that are everyday words in questions; the full name (with 市/町/村) still matches.
 _STEM_STOP = frozenset({"おおい", "本部", "中央", "中間", "昭和", "大正", "明和", "南部"})
-REGION_WORDS = ("近畿2府5県", "近畿二府五県", "近畿管内", "近畿圏", "近畿", "関西", "管内", "2府5県")
+REGION_WORDS = (
+    "近畿2府5県",
+    "近畿二府五県",
+    "近畿管内",
+    "近畿圏",
+    "近畿",
+    "関西",
+    "管内",
+    "2府5県",
+)
 NATION_WORDS = ("全国で", "全国の", "全国平均", "全国中央値", "全国", "国内")
 
 
@@ -158,9 +167,9 @@ class Gazetteer:
                 kstem = _KANA_SUFFIX.sub("", m.kana)
                 if kstem != m.kana and len(kstem) >= 3 and kstem not in _STEM_STOP:
                     self._add(kstem, m.code5)
-            if m.is_unit:
-                self._fuzzy_names.append(m.name)
-                self._fuzzy_codes.append(m.code5)
+            if m.is_unit and not ("01695" <= m.code5 <= "01700"):
+                self._fuzzy_names += [m.name, m.kana]
+                self._fuzzy_codes += [m.code5, m.code5]
         for key, codes in guns.items():
             pref_code, gun = key.split(":", 1)
             prev = self._gun_forms.get(gun, ())
@@ -196,6 +205,10 @@ class Gazetteer:
                 elif s in self._gun_forms:
                     found = Hit(s, i, "gun", self._gun_forms[s])
                 elif s in self._pref_forms:
+                    nxt = text[i + length : i + length + 1]
+                    short = s[-1] not in "都道府県"
+                    if short and nxt and nxt in "市町村区郡":
+                        continue  # 茨城市 is a (mistyped) city, not 茨城県
                     found = Hit(s, i, "pref", (self._pref_forms[s],))
                 if found is not None:
                     break
@@ -209,15 +222,14 @@ class Gazetteer:
     def fuzzy(self, span: str, limit: int = 5, cutoff: float = 55.0) -> list[tuple[str, float]]:
         """Nearest municipality names to ``span`` (code5, score), Kinki first on ties."""
         res = process.extract(
-            span, self._fuzzy_names, scorer=fuzz.ratio, limit=limit * 3, score_cutoff=cutoff
+            span, self._fuzzy_names, scorer=fuzz.ratio, limit=limit * 4, score_cutoff=cutoff
         )
-        out: list[tuple[str, float]] = []
+        best: dict[str, float] = {}
         for _name, score, idx in res:
             code = self._fuzzy_codes[idx]
             bonus = 0.5 if self.munis[code].in_kinki else 0.0
-            out.append((code, float(score) + bonus))
-        out.sort(key=lambda t: -t[1])
-        return out[:limit]
+            best[code] = max(best.get(code, 0.0), float(score) + bonus)
+        return sorted(best.items(), key=lambda t: -t[1])[:limit]
 
     def units_in(self, pref_codes: Iterable[str] | None) -> list[str]:
         """Codes of the municipalities (市区町村; 政令市 whole) in the given prefectures."""
@@ -225,7 +237,9 @@ class Gazetteer:
         return [
             m.code5
             for m in self.munis.values()
-            if m.is_unit and (wanted is None or m.pref_code in wanted)
+            if m.is_unit
+            and (wanted is None or m.pref_code in wanted)
+            and not ("01695" <= m.code5 <= "01700")  # 北方領土の村: no statistics exist
         ]
 
     def pref_of(self, code5: str) -> Prefecture:

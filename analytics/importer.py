@@ -112,7 +112,11 @@ class _Ctx:
 
     def fail_if_errors(self) -> None:
         if self.errors:
-            more = "" if len(self.errors) < MAX_ERRORS else f"\n（ほかにもある可能性があります。最初の {MAX_ERRORS} 件を表示しています）"
+            more = (
+                ""
+                if len(self.errors) < MAX_ERRORS
+                else f"\n（ほかにもある可能性があります。最初の {MAX_ERRORS} 件を表示しています）"
+            )
             raise IndicatorImportError(
                 f"{self.file} を取り込めませんでした。データベースは変更していません。\n"
                 + "\n".join(f"・{e}" for e in self.errors)
@@ -172,7 +176,9 @@ def read_grid(path: Path, sheet: str | None = None) -> tuple[list[list[str]], li
         try:
             wb = openpyxl.load_workbook(path, read_only=True, data_only=True)
         except Exception as exc:  # openpyxl raises many types for broken files
-            raise IndicatorImportError(f"{path.name} を Excel ファイルとして開けません: {exc}") from exc
+            raise IndicatorImportError(
+                f"{path.name} を Excel ファイルとして開けません: {exc}"
+            ) from exc
         try:
             if sheet is not None and sheet not in wb.sheetnames:
                 raise IndicatorImportError(
@@ -372,7 +378,9 @@ def parse_rows(
             row_year = parse_year(ycell)
             if row_year is None:
                 c = roles["year"]
-                ctx.err(f"{where} {col_letter(c.index)}列「{c.header}」: 年「{ycell}」を読めません（例: 2019, 令和元年度）。")
+                ctx.err(
+                    f"{where} {col_letter(c.index)}列「{c.header}」: 年「{ycell}」を読めません（例: 2019, 令和元年度）。"
+                )
                 continue
         scell = cell(row, "sample")
         if force_sample is not None:
@@ -381,7 +389,9 @@ def parse_rows(
             key = normalize(scell).lower()
             if key not in _TRUE and key not in _FALSE:
                 c = roles["sample"]
-                ctx.err(f"{where} {col_letter(c.index)}列「{c.header}」: 「{scell}」は 1（サンプル）か 0（実データ）で書いてください。")
+                ctx.err(
+                    f"{where} {col_letter(c.index)}列「{c.header}」: 「{scell}」は 1（サンプル）か 0（実データ）で書いてください。"
+                )
                 continue
             is_sample = key in _TRUE
         else:
@@ -395,10 +405,14 @@ def parse_rows(
                 iname = cell(row, "indicator")
                 ind = catalog.lookup_name(iname)
                 if ind is None:
-                    ctx.err(f"{where} {col_letter(icol.index)}列「{icol.header}」: 指標「{iname}」は指標カタログにありません。")
+                    ctx.err(
+                        f"{where} {col_letter(icol.index)}列「{icol.header}」: 指標「{iname}」は指標カタログにありません。"
+                    )
                     continue
                 if ind.is_real:
-                    ctx.err(f"{where} {col_letter(icol.index)}列: 「{ind.name}」は同梱の公的統計から計算する指標のため取り込めません。")
+                    ctx.err(
+                        f"{where} {col_letter(icol.index)}列: 「{ind.name}」は同梱の公的統計から計算する指標のため取り込めません。"
+                    )
                     continue
                 if only is not None and ind.id != only.id:
                     continue
@@ -414,25 +428,29 @@ def parse_rows(
         for ind, y, c, raw in items:
             loc = f"{where} {col_letter(c.index)}列「{c.header}」"
             if y is None:
-                ctx.err(f"{loc}: 年（年度）がわかりません。year 列を加えるか --year を指定してください。")
+                ctx.err(
+                    f"{loc}: 年（年度）がわかりません。year 列を加えるか --year を指定してください。"
+                )
                 continue
             value = _parse_cell(raw, ind, loc, allow_missing, ctx)
             if value is _BAD:
                 continue
-            key = (ind.id, y, code5, area)
-            if key in seen:
+            dkey = (ind.id, y, code5, area)
+            if dkey in seen:
                 m = geo.munis.get(code5)
                 label = m.label if m else code5
                 ctx.err(
-                    f"{seen[key]} 行目と {line} 行目: {label}{'・' + area if area else ''} の"
+                    f"{seen[dkey]} 行目と {line} 行目: {label}{'・' + area if area else ''} の"
                     f"「{ind.name}」{y}年 が重複しています（市区町村コードの重複）。"
                 )
                 continue
-            seen[key] = line
+            seen[dkey] = line
             out.append(ParsedValue(ind.id, y, code5, area, value, is_sample, line))  # type: ignore[arg-type]
     ctx.fail_if_errors()
     if not out:
-        raise IndicatorImportError(f"{path.name}: 取り込める値が1件もありません。データベースは変更していません。")
+        raise IndicatorImportError(
+            f"{path.name}: 取り込める値が1件もありません。データベースは変更していません。"
+        )
     return out, ctx.warnings
 
 
@@ -485,21 +503,25 @@ def _resolve_row(
         c = roles["code"]
         digits = unicodedata.normalize("NFKC", raw_code).strip().removesuffix(".0")
         if not digits.isdigit() or len(digits) not in (4, 5, 6):
-            ctx.err(f"{where} {col_letter(c.index)}列「{c.header}」: コード「{raw_code}」は市区町村コード（5桁または6桁）ではありません。")
+            ctx.err(
+                f"{where} {col_letter(c.index)}列「{c.header}」: コード「{raw_code}」は市区町村コード（5桁または6桁）ではありません。"
+            )
             return None, area
         if len(digits) == 6:
             if not _check_digit_ok(digits):
-                ctx.err(f"{where} {col_letter(c.index)}列「{c.header}」: コード「{raw_code}」の検査数字が合いません。")
+                ctx.err(
+                    f"{where} {col_letter(c.index)}列「{c.header}」: コード「{raw_code}」の検査数字が合いません。"
+                )
                 return None, area
             digits = digits[:5]
         elif len(digits) == 4:
             digits = "0" + digits
-        if digits.endswith("000") and digits[:2] in geo.prefs:
-            code5 = digits
-        elif digits in geo.munis:
+        if (digits.endswith("000") and digits[:2] in geo.prefs) or digits in geo.munis:
             code5 = digits
         else:
-            ctx.err(f"{where} {col_letter(c.index)}列「{c.header}」: コード「{raw_code}」の市区町村はありません。")
+            ctx.err(
+                f"{where} {col_letter(c.index)}列「{c.header}」: コード「{raw_code}」の市区町村はありません。"
+            )
             return None, area
         if name and not code5.endswith("000"):
             m = geo.munis[code5]
@@ -524,7 +546,9 @@ def _resolve_row(
         if not codes:
             near = "、".join(geo.munis[c].label for c, _ in geo.fuzzy(n, limit=3))
             hint = f"（近い名前: {near}）" if near else ""
-            ctx.err(f"{where} {col_letter(nc.index)}列「{nc.header}」: 市区町村「{name}」が見つかりません{hint}。")
+            ctx.err(
+                f"{where} {col_letter(nc.index)}列「{nc.header}」: 市区町村「{name}」が見つかりません{hint}。"
+            )
             return None, area
         if len(codes) > 1:
             labels = "、".join(geo.munis[c].label for c in codes)
@@ -537,11 +561,11 @@ def _resolve_row(
     else:
         ctx.err(f"{where}: 市区町村コードも市区町村名も空です。")
         return None, area
-    m = geo.munis.get(code5)
-    if m is not None and m.level == "designated_city_ward":
+    ward = geo.munis.get(code5)
+    if ward is not None and ward.level == "designated_city_ward":
         # A ward's value is kept as a small area of its city.
-        area = m.name + ("・" + area if area else "")
-        code5 = m.parent_code5
+        area = ward.name + ("・" + area if area else "")
+        code5 = ward.parent_code5
     return code5, area
 
 

@@ -12,13 +12,30 @@ from __future__ import annotations
 import argparse
 import csv
 import shutil
+from collections.abc import Callable
 from pathlib import Path
 
-IPSS_KEEP = (
-    "code5,pref_name,name,code5_2024,name_2024,type,year,total,"
-    "age_65_69,age_70_74,age_75_79,age_80_84,age_85_89,age_90plus"
-).split(",")
-SSDSE_KEEP = ["area_code", "code5", "prefecture", "municipality"] + [
+IPSS_KEEP = [
+    "code5",
+    "pref_name",
+    "name",
+    "code5_2024",
+    "name_2024",
+    "type",
+    "year",
+    "total",
+    "age_65_69",
+    "age_70_74",
+    "age_75_79",
+    "age_80_84",
+    "age_85_89",
+    "age_90plus",
+]
+SSDSE_KEEP = [
+    "area_code",
+    "code5",
+    "prefecture",
+    "municipality",
     "A1101",
     "A1301",
     "A1302",
@@ -27,9 +44,17 @@ SSDSE_KEEP = ["area_code", "code5", "prefecture", "municipality"] + [
 ]
 
 
-def _copy_columns(src: Path, dst: Path, keep: list[str], row_filter=None) -> int:  # type: ignore[no-untyped-def]
+def _copy_columns(
+    src: Path,
+    dst: Path,
+    keep: list[str],
+    row_filter: Callable[[dict[str, str]], bool] | None = None,
+) -> int:
     n = 0
-    with src.open(encoding="utf-8", newline="") as f, dst.open("w", encoding="utf-8", newline="") as g:
+    with (
+        src.open(encoding="utf-8", newline="") as f,
+        dst.open("w", encoding="utf-8", newline="") as g,
+    ):
         reader = csv.DictReader(f)
         writer = csv.DictWriter(g, fieldnames=keep, lineterminator="\n")
         writer.writeheader()
@@ -46,9 +71,13 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("dest", type=Path)
     a = p.parse_args(argv)
     a.dest.mkdir(parents=True, exist_ok=True)
-    shutil.copyfile(a.source / "municipalities_jisx0402.csv", a.dest / "municipalities_jisx0402.csv")
+    shutil.copyfile(
+        a.source / "municipalities_jisx0402.csv", a.dest / "municipalities_jisx0402.csv"
+    )
     _copy_columns(
-        a.source / "ipss2018_projection_age5.csv", a.dest / "ipss2018_projection_75plus.csv", IPSS_KEEP
+        a.source / "ipss2018_projection_age5.csv",
+        a.dest / "ipss2018_projection_75plus.csv",
+        IPSS_KEEP,
     )
     with (a.source / "population_juki_2023-01-01_age5.csv").open(encoding="utf-8") as f:
         header = f.readline().strip().split(",")

@@ -129,7 +129,16 @@ def write(path: Path, rows: list[dict[str, str]]) -> None:
         f.write(HEADER_COMMENT + "\n")
         w = csv.DictWriter(
             f,
-            fieldnames=["code", "pref_name", "name", "area", "indicator", "year", "value", "sample"],
+            fieldnames=[
+                "code",
+                "pref_name",
+                "name",
+                "area",
+                "indicator",
+                "year",
+                "value",
+                "sample",
+            ],
             lineterminator="\n",
         )
         w.writeheader()

@@ -9,23 +9,41 @@ else the bundled sample (clearly flagged as sample).
 from __future__ import annotations
 
 import csv
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from sqlalchemy import Engine, func, select
 
-from analytics.catalog import Catalog, Indicator
+from analytics.catalog import Catalog
 from analytics.geo import Gazetteer
 
 IPSS_YEARS = (2015, 2020, 2025, 2030, 2035, 2040, 2045)
 AGE75 = ("age_75_79", "age_80_84", "age_85_89", "age_90plus")
 AGE85 = ("age_85_89", "age_90plus")
-JUKI_AGES = (
-    "age_0_4 age_5_9 age_10_14 age_15_19 age_20_24 age_25_29 age_30_34 age_35_39 age_40_44 "
-    "age_45_49 age_50_54 age_55_59 age_60_64 age_65_69 age_70_74 age_75_79 age_80_84 "
-    "age_85_89 age_90_94 age_95_99 age_100plus"
-).split()
+JUKI_AGES = [
+    "age_0_4",
+    "age_5_9",
+    "age_10_14",
+    "age_15_19",
+    "age_20_24",
+    "age_25_29",
+    "age_30_34",
+    "age_35_39",
+    "age_40_44",
+    "age_45_49",
+    "age_50_54",
+    "age_55_59",
+    "age_60_64",
+    "age_65_69",
+    "age_70_74",
+    "age_75_79",
+    "age_80_84",
+    "age_85_89",
+    "age_90_94",
+    "age_95_99",
+    "age_100plus",
+]
 JUKI65 = JUKI_AGES[13:]
 JUKI75 = JUKI_AGES[15:]
 JUKI85 = JUKI_AGES[17:]
@@ -160,7 +178,7 @@ def _combine(
     out: dict[tuple[str, int], Series],
     target: str,
     inputs: tuple[str, ...],
-    fn,  # type: ignore[no-untyped-def]
+    fn: Callable[[list[float]], float],
 ) -> None:
     """Add a derived series wherever every input exists for a year (and none is imported)."""
     years = {y for (i, y) in out if i == inputs[0]}
@@ -172,13 +190,15 @@ def _combine(
         vals: Values = {}
         for c in codes:
             xs = [p.values.get(c) for p in parts]
-            vals[c] = None if any(x is None for x in xs) else fn(xs)
+            nums = [x for x in xs if x is not None]
+            vals[c] = None if len(nums) < len(xs) else fn(nums)
         area_vals: dict[str, Values] = {}
         for c, amap in parts[0].areas.items():
             for a in amap:
-                xs = [p.areas.get(c, {}).get(a) for p in parts]
-                if all(x is not None for x in xs):
-                    area_vals.setdefault(c, {})[a] = fn(xs)
+                ys = [p.areas.get(c, {}).get(a) for p in parts]
+                anums = [y for y in ys if y is not None]
+                if len(anums) == len(ys):
+                    area_vals.setdefault(c, {})[a] = fn(anums)
         out[(target, year)] = Series(
             target,
             year,
@@ -311,10 +331,12 @@ def load_real(data_dir: Path, geo: Gazetteer, base_year: int) -> dict[tuple[str,
             elif row["row_type"] in ("municipality", "designated_city", "special_ward"):
                 code = row["code5"]
                 jt[code], j65[code], j75[code], j85[code] = vals
-    for i, (name, d) in enumerate(
+    for i, (name, jvals) in enumerate(
         (("juki_total", jt), ("juki_pop65", j65), ("juki_pop75", j75), ("juki_pop85", j85))
     ):
-        out[(name, 2023)] = Series(name, 2023, d, False, "real", {k: v[i] for k, v in pj.items()})
+        out[(name, 2023)] = Series(
+            name, 2023, jvals, False, "real", {k: v[i] for k, v in pj.items()}
+        )
     return out
 
 

@@ -18,10 +18,7 @@ def fmt_number(value: float | None, unit: str = "", decimals: int = 0) -> str:
     """Format a value for Japanese text; a missing value is said to be missing, never 0."""
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return "データなし"
-    if decimals == 0:
-        body = f"{round(value):,}"
-    else:
-        body = f"{value:,.{decimals}f}"
+    body = f"{round(value):,}" if decimals == 0 else f"{value:,.{decimals}f}"
     return f"{body}{unit_suffix(unit)}"
 
 

@@ -1,0 +1,208 @@
+"""PNG charts with Japanese text, rendered headless (Agg) with the font bundled in
+matplotlib-fontja, so no system font is assumed on a server or in CI.
+
+Charts are named by a hash of their content: the same answer reuses the same file.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+import matplotlib_fontja
+from matplotlib import font_manager
+from matplotlib.figure import Figure
+
+FONT_PATH = matplotlib_fontja.get_font_ttf_path()
+font_manager.fontManager.addfont(FONT_PATH)
+FONT_NAME = font_manager.FontProperties(fname=FONT_PATH).get_name()
+RC: dict[str, Any] = {"font.family": [FONT_NAME], "axes.unicode_minus": False}
+HIGHLIGHT = "#d62728"
+BASE = "#8fa8c8"
+SAMPLE_MARK = "※サンプルデータ（架空の値）"
+
+
+@dataclass(frozen=True)
+class BarChart:
+    title: str
+    labels: tuple[str, ...]
+    values: tuple[float, ...]
+    highlight: tuple[int, ...] = ()
+    unit: str = ""
+    note: str = ""
+    ref_lines: tuple[tuple[str, float], ...] = ()
+    horizontal: bool = False
+
+
+@dataclass(frozen=True)
+class LineChart:
+    title: str
+    years: tuple[int, ...]
+    series: tuple[tuple[str, tuple[float | None, ...]], ...]
+    highlight: tuple[int, ...] = ()
+    unit: str = ""
+    note: str = ""
+
+
+@dataclass(frozen=True)
+class ScatterChart:
+    title: str
+    labels: tuple[str, ...]
+    xs: tuple[float, ...]
+    ys: tuple[float, ...]
+    xlabel: str
+    ylabel: str
+    xline: float
+    yline: float
+    highlight: tuple[int, ...] = ()
+    quadrant_text: str = ""
+    quadrant: str = "upper_right"  # where the concerning quadrant is
+    note: str = ""
+
+
+Chart = BarChart | LineChart | ScatterChart
+
+
+def chart_key(chart: Chart) -> str:
+    payload = json.dumps([type(chart).__name__, asdict(chart)], ensure_ascii=False, default=str)
+    return hashlib.sha1(payload.encode("utf-8")).hexdigest()[:16]
+
+
+def render(chart: Chart, out_dir: Path, reuse: bool = True) -> Path:
+    """Write ``chart`` as PNG under ``out_dir`` and return the path."""
+    out_dir.mkdir(parents=True, exist_ok=True)
+    path = out_dir / f"{type(chart).__name__.lower()}-{chart_key(chart)}.png"
+    if reuse and path.exists():
+        return path
+    with matplotlib.rc_context(RC):  # type: ignore[arg-type]
+        if isinstance(chart, BarChart):
+            fig = _bar(chart)
+        elif isinstance(chart, LineChart):
+            fig = _line(chart)
+        else:
+            fig = _scatter(chart)
+        tmp = path.with_suffix(".tmp.png")
+        fig.savefig(tmp, dpi=100)
+        tmp.replace(path)
+    return path
+
+
+def _finish(fig: Figure, note: str) -> None:
+    if note:
+        fig.text(0.01, 0.01, note, fontsize=7.5, color="#444444", ha="left", va="bottom")
+
+
+def _bar(c: BarChart) -> Figure:
+    n = len(c.values)
+    if c.horizontal or n > 12:
+        height = max(3.2, 0.24 * n + 1.4)
+        fig = Figure(figsize=(7.5, height))
+        ax = fig.add_subplot()
+        colors = [HIGHLIGHT if i in c.highlight else BASE for i in range(n)]
+        ax.barh(range(n), c.values, color=colors)
+        ax.set_yticks(range(n), labels=list(c.labels), fontsize=8)
+        ax.invert_yaxis()
+        for lab, v in c.ref_lines:
+            ax.axvline(v, color="#555555", linestyle="--", linewidth=1)
+            ax.text(v, -0.7, f" {lab}", fontsize=8, color="#555555", va="bottom")
+        ax.set_xlabel(c.unit)
+    else:
+        fig = Figure(figsize=(7.5, 4.2))
+        ax = fig.add_subplot()
+        colors = [HIGHLIGHT if i in c.highlight else BASE for i in range(n)]
+        bars = ax.bar(range(n), c.values, color=colors)
+        ax.set_xticks(range(n), labels=list(c.labels), fontsize=9, rotation=30 if n > 5 else 0)
+        for b, v in zip(bars, c.values, strict=True):
+            ax.annotate(
+                _short(v), (b.get_x() + b.get_width() / 2, v), ha="center", va="bottom", fontsize=8
+            )
+        for lab, v in c.ref_lines:
+            ax.axhline(v, color="#555555", linestyle="--", linewidth=1)
+            ax.text(n - 0.5, v, f"{lab} ", fontsize=8, color="#555555", ha="right", va="bottom")
+        ax.set_ylabel(c.unit)
+    ax.set_title(c.title, fontsize=11)
+    ax.grid(axis="x" if (c.horizontal or n > 12) else "y", alpha=0.3)
+    fig.tight_layout(rect=(0, 0.04, 1, 1))
+    _finish(fig, c.note)
+    return fig
+
+
+def _short(v: float) -> str:
+    if abs(v) >= 1000:
+        return f"{v:,.0f}"
+    if abs(v) >= 100:
+        return f"{v:.0f}"
+    return f"{v:.1f}"
+
+
+def _line(c: LineChart) -> Figure:
+    fig = Figure(figsize=(7.5, 4.2))
+    ax = fig.add_subplot()
+    for i, (label, vals) in enumerate(c.series):
+        pts = [(y, v) for y, v in zip(c.years, vals, strict=True) if v is not None]
+        if not pts:
+            continue
+        style = {"color": HIGHLIGHT, "linewidth": 2.4} if i in c.highlight else {"linewidth": 1.6}
+        ax.plot([p[0] for p in pts], [p[1] for p in pts], marker="o", label=label, **style)
+    ax.set_xticks(list(c.years))
+    ax.set_title(c.title, fontsize=11)
+    ax.set_ylabel(c.unit)
+    ax.grid(alpha=0.3)
+    ax.yaxis.set_major_formatter(matplotlib.ticker.FuncFormatter(lambda v, _p: f"{v:,.0f}"))
+    if len(c.series) > 1:
+        ax.legend(fontsize=8)
+    fig.tight_layout(rect=(0, 0.04, 1, 1))
+    _finish(fig, c.note)
+    return fig
+
+
+def _scatter(c: ScatterChart) -> Figure:
+    fig = Figure(figsize=(7.0, 5.4))
+    ax = fig.add_subplot()
+    others = [i for i in range(len(c.xs)) if i not in c.highlight]
+    ax.scatter([c.xs[i] for i in others], [c.ys[i] for i in others], color=BASE, s=22)
+    for i in c.highlight:
+        ax.scatter([c.xs[i]], [c.ys[i]], color=HIGHLIGHT, s=60, zorder=3)
+        ax.annotate(
+            c.labels[i],
+            (c.xs[i], c.ys[i]),
+            xytext=(6, 6),
+            textcoords="offset points",
+            fontsize=10,
+            color=HIGHLIGHT,
+        )
+    ax.axvline(c.xline, color="#555555", linestyle="--", linewidth=1)
+    ax.axhline(c.yline, color="#555555", linestyle="--", linewidth=1)
+    if c.quadrant_text:
+        x = 0.98 if "right" in c.quadrant else 0.02
+        y = 0.97 if "upper" in c.quadrant else 0.03
+        ax.text(
+            x,
+            y,
+            c.quadrant_text,
+            transform=ax.transAxes,
+            ha="right" if "right" in c.quadrant else "left",
+            va="top" if "upper" in c.quadrant else "bottom",
+            fontsize=9,
+            color=HIGHLIGHT,
+            bbox={"facecolor": "white", "alpha": 0.8, "edgecolor": HIGHLIGHT},
+        )
+    ax.set_xlabel(c.xlabel)
+    ax.set_ylabel(c.ylabel)
+    ax.set_title(c.title, fontsize=11)
+    ax.grid(alpha=0.3)
+    fig.tight_layout(rect=(0, 0.04, 1, 1))
+    _finish(fig, c.note)
+    return fig
+
+
+def bar_order(values: Sequence[tuple[str, float]], desc: bool = True) -> list[tuple[str, float]]:
+    return sorted(values, key=lambda t: -t[1] if desc else t[1])

@@ -1,0 +1,223 @@
+"""``DataService``: the engine's ``DataAnswerer`` for indicator questions.
+
+Loads the catalog, the municipality index and every table once per process; imported values
+are re-read from the database only when a new import has happened since the last answer.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Engine
+
+from analytics.answers import Answerer
+from analytics.catalog import Catalog, load_catalog
+from analytics.geo import NATION_WORDS, REGION_WORDS, Gazetteer
+from analytics.importer import parse_rows
+from analytics.query import (
+    HELP_WORDS,
+    META_WORDS,
+    PLACE_LIKE,
+    POSITION_WORDS,
+    RANK_WORDS,
+    SERIES_WORDS,
+    SHEET_WORDS,
+    STATS_WORDS,
+    TOP_N,
+    VIEW_ANY,
+    VIEW_BEN,
+    VIEW_PREV,
+    WORRY_WORDS,
+    Parser,
+)
+from analytics.tables import RAW_FILES, DataStore, add_derived, build_series, load_real
+from analytics.textutil import normalize
+from bot.db import create_schema
+from bot.replies import DataReply
+from bot.settings import Settings
+
+COMPARE_WORDS = re.compile(r"比べ|比較|違い|差は|対比")
+QUESTION_TAIL = re.compile(r"[?？]$|は$|教えて|知りたい|見せて|出して|ください")
+
+
+@dataclass(frozen=True)
+class StatusRow:
+    indicator: str
+    name: str
+    source: str
+    years: tuple[int, ...]
+    coverage: int  # municipalities with a value (Kinki) in the latest year
+    coverage_total: int
+    kind: str  # 実データ / サンプル / 取込
+
+
+class DataService:
+    """Implements ``bot.ports.DataAnswerer``."""
+
+    def __init__(self, settings: Settings, engine: Engine, answerer: Answerer) -> None:
+        self.settings = settings
+        self.engine = engine
+        self.answerer = answerer
+
+    # ------------------------------------------------------------------ load
+    @classmethod
+    def load(cls, settings: Settings, engine: Engine) -> DataService:
+        data_dir = Path(settings.data_dir)
+        catalog = load_catalog(data_dir / RAW_FILES["catalog"])
+        geo = Gazetteer.from_csv(data_dir / RAW_FILES["master"], data_dir / RAW_FILES["juki"])
+        real = load_real(data_dir, geo, settings.base_year)
+        sample: dict = {}
+        sample_path = data_dir / RAW_FILES["sample"]
+        if sample_path.exists():
+            values, _warn = parse_rows(sample_path, catalog, geo, force_sample=True)
+            sample = build_series(
+                ((v.indicator, v.year, v.code5, v.area, v.value, True, "sample") for v in values),
+                geo,
+            )
+            add_derived(sample, catalog)
+        store = DataStore(catalog, geo, settings.base_year, real, sample)
+        create_schema(engine)
+        store.refresh_imported(engine, force=True)
+        answerer = Answerer(
+            catalog=catalog,
+            geo=geo,
+            store=store,
+            parser=Parser(catalog, geo),
+            chart_dir=Path(settings.chart_dir),
+            data_dir=data_dir,
+        )
+        return cls(settings, engine, answerer)
+
+    @property
+    def catalog(self) -> Catalog:
+        return self.answerer.catalog
+
+    @property
+    def geo(self) -> Gazetteer:
+        return self.answerer.geo
+
+    @property
+    def store(self) -> DataStore:
+        return self.answerer.store
+
+    # ---------------------------------------------------------------- detect
+    def detect(self, text: str) -> float:
+        """How likely ``text`` asks for indicator data (the engine routes to data at ≥ 0.5).
+
+        Data = (a place, or a ranking/comparison/average pattern) AND (an indicator, or a
+        meta word such as 指標・一覧・推計). Worries mention the same words, so an indicator
+        alone or a place alone stays below 0.5.
+        """
+        t = normalize(text)
+        if len(t) < 2:
+            return 0.0
+        parser = self.answerer.parser
+        inds = parser.find_indicators(t)
+        hits = self.geo.scan(t)
+        has_place = (
+            any(h.kind in ("muni", "gun", "pref") for h in hits)
+            or any(w in t for w in (*REGION_WORDS, *NATION_WORDS))
+            or bool(PLACE_LIKE.search(t))
+        )
+        has_pattern = bool(
+            RANK_WORDS.search(t)
+            or TOP_N.search(t)
+            or COMPARE_WORDS.search(t)
+            or STATS_WORDS.search(t)
+            or POSITION_WORDS.search(t)
+        )
+        has_ind = bool(inds)
+        has_meta = bool(META_WORDS.search(t) or SHEET_WORDS.search(t))
+        viewpoint = bool(VIEW_PREV.search(t) or VIEW_BEN.search(t) or VIEW_ANY.search(t))
+        worry = bool(WORRY_WORDS.search(t))
+        if HELP_WORDS.search(t) and ("聞" in t or "指標" in t or "データ" in t):
+            return 0.8 if ("指標" in t or "データ" in t) else 0.6
+        score = 0.0
+        if has_ind and (has_place or has_pattern):
+            score = 0.9
+        elif viewpoint and (has_place or "市町村" in t):
+            score = 0.85
+        elif has_place and has_meta:
+            score = 0.8
+        elif has_ind and (SERIES_WORDS.search(t) or QUESTION_TAIL.search(t)):
+            score = 0.45
+        elif has_ind or has_place:
+            score = 0.25
+        if worry and score >= 0.5:
+            score -= 0.25
+        return max(0.0, min(1.0, score))
+
+    # ---------------------------------------------------------------- answer
+    def answer(self, text: str, *, render_charts: bool = True) -> DataReply:
+        self.store.refresh_imported(self.engine)
+        return self.answerer.answer(text, render=render_charts)
+
+    def choose(self, option_id: str, context: Mapping[str, Any]) -> DataReply:
+        """Continue a follow-up: a municipality (data:muni:CODE), an indicator
+        (data:ind:ID) or the municipality sheet (data:sheet)."""
+        q = context.get("q") if context else None
+        if not isinstance(q, str) or not option_id.startswith("data:"):
+            return DataReply(
+                text="前の質問が見つかりませんでした。もう一度、質問を入力してください。"
+            )
+        forced = dict(context.get("forced") or {})
+        fi = tuple(context.get("fi") or ())
+        parts = option_id.split(":")
+        self.store.refresh_imported(self.engine)
+        if len(parts) == 3 and parts[1] == "muni" and parts[2] in self.geo.munis:
+            span = context.get("span")
+            if not isinstance(span, str):
+                return DataReply(
+                    text="どの名前についての選択か分かりませんでした。もう一度質問してください。"
+                )
+            forced[span] = self.geo.resolve_unit(parts[2])
+            return self.answerer.answer(q, forced=forced, forced_indicators=fi)
+        if len(parts) == 3 and parts[1] == "ind":
+            try:
+                self.catalog.get(parts[2])
+            except KeyError:
+                return DataReply(text=f"指標「{parts[2]}」は見つかりませんでした。")
+            return self.answerer.answer(q, forced=forced, forced_indicators=(parts[2],))
+        if option_id == "data:sheet":
+            return self.answerer.answer(q + " 指標一覧", forced=forced)
+        return DataReply(text="この選択肢は使えません。もう一度、質問を入力してください。")
+
+    # ---------------------------------------------------------------- status
+    def status(self) -> list[StatusRow]:
+        """Each indicator with source, years, Kinki coverage and whether values are real."""
+        from analytics.geo import KINKI_PREFS
+
+        self.store.refresh_imported(self.engine)
+        kinki = self.geo.units_in(KINKI_PREFS)
+        rows: list[StatusRow] = []
+        for ind in self.catalog.indicators:
+            years = tuple(self.store.years(ind.id))
+            s = self.store.series(ind.id, years[-1]) if years else None
+            cov = sum(1 for c in kinki if s is not None and s.values.get(c) is not None)
+            layer = self.store.layer(ind.id)
+            if layer is self.store.imported:
+                kind = (
+                    "取込（サンプル）"
+                    if s is not None and s.sample
+                    else f"取込: {s.origin if s else ''}"
+                )
+            elif layer is self.store.real:
+                kind = "実データ"
+            else:
+                kind = "サンプル（架空の値）" if years else "データなし"
+            rows.append(
+                StatusRow(
+                    ind.id,
+                    ind.name,
+                    self.catalog.sources[ind.source].short,
+                    years,
+                    cov,
+                    len(kinki),
+                    kind,
+                )
+            )
+        return rows
