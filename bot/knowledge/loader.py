@@ -22,6 +22,7 @@ from bot.knowledge.model import (
     Countermeasure,
     KnowledgeBase,
     LexiconTerm,
+    OutOfScopeTopic,
     Point,
     Reference,
     Situation,
@@ -373,6 +374,23 @@ def _load_lexicon(file: Path, display: str) -> tuple[tuple[LexiconTerm, ...], li
     return tuple(out), doc.problems
 
 
+def _load_out_of_scope(
+    file: Path, display: str
+) -> tuple[tuple[OutOfScopeTopic, ...], list[Problem]]:
+    doc = _Doc(file, display)
+    if doc.problems:
+        return (), doc.problems
+    items = _get(doc, doc.data, (), "topics", "list")
+    out: list[OutOfScopeTopic] = []
+    for i, item in enumerate(items or []):
+        p: PathT = ("topics", i)
+        name = _get(doc, item, p, "name", "str")
+        examples = _str_list(doc, item, p, "examples")
+        if name and examples:
+            out.append(OutOfScopeTopic(name.strip(), examples))
+    return tuple(out), doc.problems
+
+
 def _display(path: Path, root: Path) -> str:
     try:
         return str(path.resolve().relative_to(root.resolve().parent))
@@ -406,6 +424,11 @@ def load_knowledge(knowledge_dir: Path) -> KnowledgeBase:
     if lex_file.exists():
         lexicon, probs = _load_lexicon(lex_file, _display(lex_file, knowledge_dir))
         problems += probs
+    oos: tuple[OutOfScopeTopic, ...] = ()
+    oos_file = knowledge_dir / "out_of_scope.yaml"
+    if oos_file.exists():
+        oos, probs = _load_out_of_scope(oos_file, _display(oos_file, knowledge_dir))
+        problems += probs
     cards: list[Card] = []
     for f in iter_card_files(knowledge_dir):
         card, probs = _load_card(f, _display(f, knowledge_dir), known)
@@ -437,4 +460,4 @@ def load_knowledge(knowledge_dir: Path) -> KnowledgeBase:
                 )  # fmt: skip
     if problems:
         raise KnowledgeError(problems)
-    return KnowledgeBase(tuple(sorted(cards, key=lambda c: c.id)), lexicon, refs)
+    return KnowledgeBase(tuple(sorted(cards, key=lambda c: c.id)), lexicon, refs, oos)

@@ -95,10 +95,19 @@ class LexiconTerm:
 
 
 @dataclass(frozen=True)
+class OutOfScopeTopic:
+    """Things staff ask that no card answers; lets the matcher decline instead of forcing a card."""
+
+    name: str
+    examples: tuple[str, ...]
+
+
+@dataclass(frozen=True)
 class KnowledgeBase:
     cards: tuple[Card, ...]
     lexicon: tuple[LexiconTerm, ...]
     references: tuple[Reference, ...]
+    out_of_scope: tuple[OutOfScopeTopic, ...] = ()
 
     def card(self, card_id: str) -> Card:
         for c in self.cards:

@@ -21,6 +21,8 @@ from collections import Counter, defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
+import ahocorasick
+import numpy as np
 from rapidfuzz import fuzz
 
 from bot.knowledge.model import Card, KnowledgeBase
@@ -37,6 +39,7 @@ class MatchPolicy:
     certain: float = 0.80  # at or above: confident whatever the margin
     minimum: float = 0.30  # below: nothing matches
     ambiguous_spread: float = 0.15  # cards within this of the top are offered together
+    oos_margin: float = 0.0  # the top card must beat the closest out-of-scope topic by this
 
 
 @dataclass(frozen=True)
@@ -99,16 +102,23 @@ W_SITUATION = 1.2
 W_COUNTERMEASURE = 0.8
 MIN_READING = 3  # reading matches need at least this many kana
 MIN_FUZZY = 5  # fuzzy matches need at least this many kana
-FUZZY_CUTOFF = 88.0
+FUZZY_CUTOFF = 90.0
+SMALL_INDEX = 3000  # sentence vectors up to which scoring stays in plain Python
+COVERAGE_POWER = 0.5  # how strongly sentence similarity is damped by unexplained words
 PHRASE_SCALE = 2.5  # phrase evidence saturates: 1 - exp(-sum / scale)
 W_PHRASE = 0.85
 W_SENTENCE = 0.9
 
+OOS_PREFIX = "oos:"
 _SPLIT = re.compile(r"[。！？!?\n]+")
 
 
 def _features(text: str) -> Counter[str]:
-    a = analyse(normalize(text))
+    return _features_norm(normalize(text))
+
+
+def _features_norm(norm: str) -> Counter[str]:
+    a = analyse(norm)
     feats: Counter[str] = Counter()
     for lemma in a.lemmas:
         feats["l:" + lemma.casefold()] += 1
@@ -122,108 +132,216 @@ def _sentences(text: str) -> list[str]:
     return [s.strip() for s in _SPLIT.split(text) if len(s.strip()) >= 4]
 
 
+@dataclass(frozen=True)
+class _Query:
+    """A query prepared once: compact surface, reading, ASCII words and content features."""
+
+    text: str
+    reading: str
+    ascii_words: frozenset[str]
+    features: Counter[str]
+
+    @classmethod
+    def of(cls, norm: str) -> _Query:
+        c = norm.replace(" ", "")
+        return cls(c, analyse(norm).reading, frozenset(_ascii_words(c)), _features_norm(norm))
+
+
+@dataclass(frozen=True)
+class _Entry:
+    target: int
+    weight: float  # source weight x length factor x specificity
+    label: str
+    text: str
+    ascii_words: frozenset[str]
+
+
 class _Index:
-    """Phrase and sentence index over a set of targets, with document frequencies."""
+    """Phrase automata and a sentence index over a set of targets.
+
+    Exact phrase matches (surface and reading) use Aho-Corasick automata, so a query costs
+    its own length, not the number of phrases; sentence similarity is computed with numpy
+    over per-feature postings, so a knowledge base of a thousand cards stays fast.
+    """
 
     def __init__(self, targets: list[_Target]) -> None:
         self.targets = targets
         n = max(len(targets), 1)
         # phrase specificity: a phrase present in many targets says little
-        owners: dict[str, set[str]] = defaultdict(set)
+        owners: dict[str, set[int]] = defaultdict(set)
+        for ti, t in enumerate(targets):
+            for p in t.phrases:
+                owners[p.text].add(ti)
+        by_text: dict[str, dict[int, _Entry]] = defaultdict(dict)
+        for ti, t in enumerate(targets):
+            for p in t.phrases:
+                # longer phrases are more specific: 「土壌づくりの成果」 says more than 「土壌づくり」
+                length = min(1.5, 0.5 + len(p.text) / 8)
+                w = p.weight * length / len(owners[p.text])
+                old = by_text[p.text].get(ti)
+                if old is None or w > old.weight:
+                    by_text[p.text][ti] = _Entry(
+                        ti, w, p.label, p.text, frozenset(_ascii_words(p.text))
+                    )
+        self.entries: dict[str, tuple[_Entry, ...]] = {
+            k: tuple(v.values()) for k, v in by_text.items()
+        }
+        self.surface = ahocorasick.Automaton()
+        for text in self.entries:
+            self.surface.add_word(text, text)
+        readings: dict[str, set[str]] = defaultdict(set)
         for t in targets:
             for p in t.phrases:
-                owners[p.text].add(t.key)
-        self.phrase_idf = {k: 1.0 / len(v) for k, v in owners.items()}
+                if len(p.reading) >= MIN_READING:
+                    readings[p.reading].add(p.text)
+        self.reading_texts = {r: tuple(sorted(v)) for r, v in readings.items()}
+        self.reading = ahocorasick.Automaton()
+        for r in self.reading_texts:
+            self.reading.add_word(r, r)
+        for auto in (self.surface, self.reading):
+            if len(auto):
+                auto.make_automaton()
+        # fuzzy candidates are found through shared reading trigrams, then scored exactly
+        self.trigrams: dict[str, list[str]] = defaultdict(list)
+        for r in self.reading_texts:
+            if len(r) >= MIN_FUZZY:
+                for g in {r[i : i + 3] for i in range(len(r) - 2)}:
+                    self.trigrams[g].append(r)
         # feature idf over targets (a target's sentences pooled)
         df: Counter[str] = Counter()
         for t in targets:
-            df.update({f for s in t.sentences for f in s})
+            df.update({f for sent in t.sentences for f in sent})
         self.idf = {f: math.log(1 + n / c) for f, c in df.items()}
         self.default_idf = math.log(1 + n)
-        # weighted, L2-normalised sentence vectors and an inverted index over them
-        self.vectors: list[tuple[int, dict[str, float]]] = []
-        self.postings: dict[str, list[int]] = defaultdict(list)
+        # L2-normalised sentence vectors, stored as postings per feature; sentences of one
+        # target are contiguous so a per-target maximum is one reduceat
+        postings: dict[str, tuple[list[int], list[float]]] = defaultdict(lambda: ([], []))
+        owner: list[int] = []
         for ti, t in enumerate(targets):
-            for s in t.sentences:
-                vec = self._weigh(s)
+            for sent in t.sentences:
+                vec = self._weigh(sent)
                 if not vec:
                     continue
-                vid = len(self.vectors)
-                self.vectors.append((ti, vec))
-                for f in vec:
-                    self.postings[f].append(vid)
-        # phrase lookup by first reading bigram, so a query only tests phrases it can contain
-        self.by_bigram: dict[str, list[tuple[int, _Phrase]]] = defaultdict(list)
-        for ti, t in enumerate(targets):
-            for p in t.phrases:
-                for bg in {p.reading[i : i + 2] for i in range(max(len(p.reading) - 1, 1))}:
-                    self.by_bigram[bg].append((ti, p))
-                for bg in {p.text[i : i + 2] for i in range(max(len(p.text) - 1, 1))}:
-                    self.by_bigram["s:" + bg].append((ti, p))
+                vid = len(owner)
+                owner.append(ti)
+                for f, w in vec.items():
+                    postings[f][0].append(vid)
+                    postings[f][1].append(w)
+        self.n_vectors = len(owner)
+        self.owner = owner
+        # small indices are scored in plain Python (numpy's per-call overhead dominates there)
+        self.small = self.n_vectors <= SMALL_INDEX
+        self.py_postings = {f: list(zip(v, w, strict=True)) for f, (v, w) in postings.items()}
+        self.postings = {
+            f: (np.asarray(v, dtype=np.int64), np.asarray(w, dtype=np.float64))
+            for f, (v, w) in postings.items()
+        }
+        owner_arr = np.asarray(owner, dtype=np.int64)
+        starts = (
+            np.flatnonzero(np.r_[True, owner_arr[1:] != owner_arr[:-1]]) if owner else owner_arr
+        )
+        self.starts = starts
+        self.start_targets = owner_arr[starts] if owner else owner_arr
 
     def _weigh(self, feats: Counter[str]) -> dict[str, float]:
         vec = {f: (1 + math.log(c)) * self.idf.get(f, self.default_idf) for f, c in feats.items()}
         norm = math.sqrt(sum(v * v for v in vec.values()))
         return {f: v / norm for f, v in vec.items()} if norm else {}
 
-    def phrase_scores(self, q: str, qr: str) -> dict[int, tuple[float, list[str]]]:
+    def phrase_scores(self, q: _Query) -> dict[int, tuple[float, list[str]]]:
         """Sum of matched phrase weights per target, with the matched labels."""
-        cands: set[tuple[int, _Phrase]] = set()
-        for i in range(max(len(qr) - 1, 1)):
-            cands.update(self.by_bigram.get(qr[i : i + 2], ()))
-        for i in range(max(len(q) - 1, 1)):
-            cands.update(self.by_bigram.get("s:" + q[i : i + 2], ()))
-        hits: dict[int, dict[str, float]] = defaultdict(dict)
-        for ti, p in cands:
-            credit = 0.0
-            if p.text and p.text in q:
-                credit = 1.0
-            elif len(p.reading) >= MIN_READING and p.reading in qr:
-                credit = 0.9
-            elif len(p.reading) >= MIN_FUZZY and len(qr) >= MIN_FUZZY - 1:
-                sim = fuzz.partial_ratio(p.reading, qr, score_cutoff=FUZZY_CUTOFF)
+        credit: dict[str, float] = {}
+        if len(self.surface):
+            for _, text in self.surface.iter(q.text):
+                credit[text] = 1.0
+        if len(self.reading):
+            for _, r in self.reading.iter(q.reading):
+                for text in self.reading_texts[r]:
+                    credit.setdefault(text, 0.9)
+        if len(q.reading) >= MIN_FUZZY - 1 and not _strong(credit):
+            # near-miss typos (コーデネーター): only when exact evidence is thin
+            for r in self._fuzzy_candidates(q.reading):
+                sim = fuzz.partial_ratio(r, q.reading, score_cutoff=FUZZY_CUTOFF)
                 if sim:
-                    credit = 0.6 * sim / 100.0
-            if credit:
-                # longer phrases are more specific: 「土壌づくりの成果」 says more than 「土壌づくり」
-                length = min(1.5, 0.5 + len(p.text) / 8)
-                w = credit * p.weight * length * self.phrase_idf.get(p.text, 1.0)
-                # the same label counts once, at its best
-                if w > hits[ti].get(p.label, 0.0):
-                    hits[ti][p.label] = w
+                    for text in self.reading_texts[r]:
+                        credit.setdefault(text, 0.6 * sim / 100.0)
+        hits: dict[int, dict[str, tuple[float, str]]] = defaultdict(dict)
+        for text, c in credit.items():
+            for e in self.entries.get(text, ()):
+                # 「サービスA」 and 「サービスD」 sound alike but name different things
+                if c < 1.0 and not e.ascii_words <= q.ascii_words:
+                    continue
+                hits[e.target][text] = (c * e.weight, e.label)
         out: dict[int, tuple[float, list[str]]] = {}
-        for ti, labels in hits.items():
-            # drop labels contained in a longer matched label of the same target (協議 ⊂ 協議体)
-            kept = {
-                lab: w
-                for lab, w in labels.items()
-                if not any(lab != o and lab in o for o in labels)
-            }
-            ranked = sorted(kept.items(), key=lambda kv: -kv[1])
-            out[ti] = (sum(kept.values()), [lab for lab, _ in ranked])
+        for ti, found in hits.items():
+            # drop phrases contained in a longer matched phrase of the same target (協議 ⊂ 協議体)
+            kept = [
+                (w, lab)
+                for t, (w, lab) in found.items()
+                if not any(t != o and t in o for o in found)
+            ]
+            kept.sort(key=lambda x: -x[0])
+            out[ti] = (sum(w for w, _ in kept), list(dict.fromkeys(lab for _, lab in kept)))
         return out
 
+    def _fuzzy_candidates(self, reading: str) -> list[str]:
+        """Phrase readings sharing at least half of their trigrams with the query."""
+        shared: dict[str, int] = {}
+        for g in {reading[i : i + 3] for i in range(len(reading) - 2)}:
+            for r in self.trigrams.get(g, ()):
+                shared[r] = shared.get(r, 0) + 1
+        return [r for r, k in shared.items() if k >= max(2, (len(r) - 2) // 2)]
+
     def sentence_scores(self, feats: Counter[str]) -> dict[int, float]:
+        """Best cosine per target, damped by how much of the query the sentence explains.
+
+        A long query matching one word of a short sentence is not the same worry; unknown
+        words of the query count against it, so off-topic questions that share one domain
+        word («議会の日程») stay low.
+        """
         qv = self._weigh(feats)
-        if not qv:
+        if not qv or not self.n_vectors:
             return {}
-        dots: dict[int, float] = defaultdict(float)
+        if self.small:
+            return self._sentence_scores_py(qv)
+        dots = np.zeros(self.n_vectors)
+        covered = np.zeros(self.n_vectors)
+        hit = False
         for f, w in qv.items():
-            for vid in self.postings.get(f, ()):
-                dots[vid] += w * self.vectors[vid][1][f]
+            post = self.postings.get(f)
+            if post is None:
+                continue
+            vids, ws = post
+            dots[vids] += w * ws
+            covered[vids] += w * w
+            hit = True
+        if not hit:
+            return {}
+        sims = dots * np.power(covered, COVERAGE_POWER / 2)
+        best = np.maximum.reduceat(sims, self.starts)
+        nz = np.flatnonzero(best > 0)
+        return {int(self.start_targets[i]): float(best[i]) for i in nz}
+
+    def _sentence_scores_py(self, qv: dict[str, float]) -> dict[int, float]:
+        dots: dict[int, float] = defaultdict(float)
+        covered: dict[int, float] = defaultdict(float)
+        for f, w in qv.items():
+            for vid, x in self.py_postings.get(f, ()):
+                dots[vid] += w * x
+                covered[vid] += w * w
         best: dict[int, float] = {}
+        half = COVERAGE_POWER / 2
+        owner = self.owner
         for vid, d in dots.items():
-            ti = self.vectors[vid][0]
-            if d > best.get(ti, 0.0):
-                best[ti] = d
+            sim = d * covered[vid] ** half
+            ti = owner[vid]
+            if sim > best.get(ti, 0.0):
+                best[ti] = sim
         return best
 
-    def score(self, text: str) -> list[tuple[int, float, list[str]]]:
-        q = compact(text)
-        a = analyse(normalize(text))
-        qr = a.reading
-        phrases = self.phrase_scores(q, qr)
-        sents = self.sentence_scores(_features(text))
+    def score(self, q: _Query) -> list[tuple[int, float, list[str]]]:
+        phrases = self.phrase_scores(q)
+        sents = self.sentence_scores(q.features)
         out = []
         for ti in set(phrases) | set(sents):
             ps, labels = phrases.get(ti, (0.0, []))
@@ -232,8 +350,13 @@ class _Index:
             # noisy-OR: either kind of evidence alone can carry a match, both reinforce
             score = 1 - (1 - W_PHRASE * p_norm) * (1 - W_SENTENCE * s)
             out.append((ti, score, labels))
-        out.sort(key=lambda x: -x[1])
+        out.sort(key=lambda x: (-x[1], x[0]))
         return out
+
+
+def _strong(credit: dict[str, float]) -> bool:
+    """Exact evidence of at least one specific phrase: no need for fuzzy matching."""
+    return any(len(t) >= 3 for t in credit)
 
 
 def _phrase(text: str, weight: float, label: str | None = None) -> _Phrase | None:
@@ -256,15 +379,26 @@ class Matcher:
     def __init__(self, kb: KnowledgeBase, policy: MatchPolicy | None = None) -> None:
         self.kb = kb
         self.policy = policy or MatchPolicy()
-        # lexicon: alias -> canonical term; canonical terms of a card are its phrases
-        self._aliases: list[tuple[str, str]] = []
+        # lexicon: alias -> canonical term; ASCII aliases (SC, NPO) must stand as whole words
+        self._aliases = ahocorasick.Automaton()
+        self._ascii_aliases = ahocorasick.Automaton()
         for t in kb.lexicon:
             for a in t.aliases:
-                self._aliases.append((compact(a), t.term))
-        self._aliases.sort(key=lambda x: -len(x[0]))
+                c = compact(a)
+                if c:
+                    auto = self._ascii_aliases if c.isascii() else self._aliases
+                    auto.add_word(c, (c, t.term))
+        for auto in (self._aliases, self._ascii_aliases):
+            if len(auto):
+                auto.make_automaton()
         targets: list[_Target] = []
         for card in kb.cards:
             targets.append(self._card_target(card))
+        # out-of-scope topics share the index (and its word statistics) but are never answered
+        for topic in kb.out_of_scope:
+            oos = _Target(OOS_PREFIX + topic.name)
+            oos.sentences = [_features(self.expand(x)) for x in topic.examples]
+            targets.append(oos)
         self._cards = _Index(targets)
         self._situations: dict[str, _Index] = {
             card.id: _Index([self._situation_target(card, s.n) for s in card.situations])
@@ -309,32 +443,50 @@ class Matcher:
     # -- matching -------------------------------------------------------------------------
     def expand(self, text: str) -> str:
         """Append the canonical terms of lexicon aliases found in the text (SC → 生活支援コーディネーター)."""
-        q = compact(text)
-        extra: list[str] = []
-        for alias, term in self._aliases:
-            if alias and _contains(q, alias) and term not in extra:
-                extra.append(term)
-        return text if not extra else text + " " + " ".join(extra)
+        return self._expand_norm(normalize(text))
+
+    def _expand_norm(self, norm: str) -> str:
+        extra: dict[str, None] = {}
+        if len(self._aliases):
+            for _, (_alias, term) in self._aliases.iter(norm.replace(" ", "")):
+                extra[term] = None
+        if len(self._ascii_aliases):
+            for end, (alias, term) in self._ascii_aliases.iter(norm):
+                start = end - len(alias) + 1
+                before = norm[start - 1] if start > 0 else ""
+                after = norm[end + 1] if end + 1 < len(norm) else ""
+                if not _ascii_alnum(before) and not _ascii_alnum(after):
+                    extra[term] = None
+        return norm if not extra else norm + " " + " ".join(extra)
 
     def match(self, text: str) -> MatchResult:
         norm = normalize(text)
         if not norm:
             return MatchResult("", (), "none")
-        expanded = self.expand(norm)
-        scored = self._cards.score(expanded)
-        cards = tuple(
-            CardScore(self._cards.targets[ti].key, round(score, 4), tuple(labels))
-            for ti, score, labels in scored
+        query = _Query.of(self._expand_norm(norm))
+        scored = self._cards.score(query)
+        keys = [self._cards.targets[ti].key for ti, _, _ in scored]
+        oos = max(
+            (sc for k, (_, sc, _) in zip(keys, scored, strict=True) if k.startswith(OOS_PREFIX)),
+            default=0.0,
         )
-        confidence = self._confidence(cards)
+        cards = tuple(
+            CardScore(k, round(score, 4), tuple(labels))
+            for k, (_, score, labels) in zip(keys, scored, strict=True)
+            if not k.startswith(OOS_PREFIX)
+        )
+        confidence = self._confidence(cards, oos)
         situations: tuple[SituationScore, ...] = ()
         if cards and confidence != "none":
-            situations = self.rank_situations(cards[0].card, expanded)
+            situations = self._rank(cards[0].card, query)
         return MatchResult(norm, cards, confidence, situations)
 
     def rank_situations(self, card_id: str, text: str) -> tuple[SituationScore, ...]:
+        return self._rank(card_id, _Query.of(self.expand(normalize(text))))
+
+    def _rank(self, card_id: str, query: _Query) -> tuple[SituationScore, ...]:
         index = self._situations[card_id]
-        scored = index.score(self.expand(normalize(text)))
+        scored = index.score(query)
         by_key = {index.targets[ti].key: (score, labels) for ti, score, labels in scored}
         out = []
         for s in self.kb.card(card_id).situations:
@@ -343,10 +495,12 @@ class Matcher:
         out.sort(key=lambda x: (-x.score, x.n))
         return tuple(out)
 
-    def _confidence(self, cards: tuple[CardScore, ...]) -> Confidence:
+    def _confidence(self, cards: tuple[CardScore, ...], oos: float = 0.0) -> Confidence:
         p = self.policy
         if not cards or cards[0].score < p.minimum:
             return "none"
+        if oos > 0 and cards[0].score < oos + p.oos_margin:
+            return "none"  # closer to something the bot does not cover
         second = cards[1].score if len(cards) > 1 else 0.0
         top = cards[0].score
         if top >= p.certain or (top >= p.confident and top - second >= p.margin):
@@ -354,15 +508,12 @@ class Matcher:
         return "ambiguous"
 
 
-def _contains(q: str, alias: str) -> bool:
-    """Substring test; ASCII aliases (SC, NPO) must not sit inside a longer ASCII word."""
-    if not alias.isascii():
-        return alias in q
-    for m in re.finditer(re.escape(alias), q):
-        before = q[m.start() - 1] if m.start() else ""
-        after = q[m.end()] if m.end() < len(q) else ""
-        if not (before.isascii() and before.isalnum()) and not (
-            after.isascii() and after.isalnum()
-        ):
-            return True
-    return False
+_ASCII_WORD = re.compile(r"[a-z0-9]+")
+
+
+def _ascii_words(text: str) -> set[str]:
+    return set(_ASCII_WORD.findall(text))
+
+
+def _ascii_alnum(ch: str) -> bool:
+    return bool(ch) and ch.isascii() and ch.isalnum()

@@ -1,0 +1,197 @@
+"""``make bench``: the figures the issues name, measured, printed as a table.
+
+Timings never become tests (they would be flaky); this command reports them instead. Each
+section is independent so a missing optional part does not hide the others.
+"""
+
+from __future__ import annotations
+
+import importlib
+import json
+import os
+import resource
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import replace
+from pathlib import Path
+
+import yaml
+
+from bot.knowledge.loader import load_knowledge
+from bot.knowledge.model import Card, KnowledgeBase
+from bot.matching.matcher import Matcher
+from bot.matching.normalize import compact
+
+ROOT = Path(__file__).resolve().parent.parent
+DEV = ROOT / "tests" / "fixtures" / "dev.yaml"
+
+
+def percentile(values: Sequence[float], q: float) -> float:
+    ordered = sorted(values)
+    if not ordered:
+        return float("nan")
+    k = max(0, min(len(ordered) - 1, round(q / 100 * (len(ordered) - 1))))
+    return ordered[k]
+
+
+def _queries() -> list[str]:
+    doc = yaml.safe_load(DEV.read_text(encoding="utf-8"))
+    return [str(q["q"]) for q in doc["queries"]]
+
+
+def _time_calls(
+    fn: Callable[[str], object], queries: list[str], rounds: int
+) -> tuple[list[float], float]:
+    for q in queries:  # warm caches the way a running process has them
+        fn(q)
+    lat: list[float] = []
+    start = time.perf_counter()
+    for _ in range(rounds):
+        for q in queries:
+            t0 = time.perf_counter()
+            fn(q)
+            lat.append((time.perf_counter() - t0) * 1000)
+    total = time.perf_counter() - start
+    return lat, len(lat) / total
+
+
+class Bm25Baseline:
+    """Naive BM25 over character bigrams of each card's whole text (the issue's baseline)."""
+
+    def __init__(self, kb: KnowledgeBase) -> None:
+        from rank_bm25 import BM25Okapi
+
+        docs = []
+        for c in kb.cards:
+            parts = [c.title, c.introduction, *c.worries, *c.background]
+            for s in c.situations:
+                parts += [s.title, s.explanation]
+            for m in c.countermeasures:
+                parts += [m.title, *(p.text for p in m.points)]
+            docs.append(self._bigrams(" ".join(parts)))
+        self.ids = [c.id for c in kb.cards]
+        self.bm25 = BM25Okapi(docs)
+
+    @staticmethod
+    def _bigrams(text: str) -> list[str]:
+        t = compact(text)
+        return [t[i : i + 2] for i in range(len(t) - 1)] or [t]
+
+    def match(self, text: str) -> list[tuple[str, float]]:
+        scores = self.bm25.get_scores(self._bigrams(text))
+        return sorted(zip(self.ids, scores, strict=True), key=lambda x: -x[1])[:3]
+
+
+def synthetic_kb(kb: KnowledgeBase, n: int) -> KnowledgeBase:
+    """``n`` cards cloned from the real ten, each made distinct by its own vocabulary."""
+    cards: list[Card] = []
+    for i in range(n):
+        base = kb.cards[i % len(kb.cards)]
+        tag = f"項目{i:04d}"
+        cards.append(
+            replace(
+                base,
+                id=f"{i:04d}",
+                title=f"{base.title}{tag}",
+                keywords=(*base.keywords, tag),
+                paraphrases=tuple(
+                    f"{p}{tag}" if j % 3 == 0 else p for j, p in enumerate(base.paraphrases)
+                ),
+                situations=tuple(replace(s, card_id=f"{i:04d}") for s in base.situations),
+            )
+        )
+    return replace(kb, cards=tuple(cards))
+
+
+def bench_matcher() -> dict[str, float]:
+    kb = load_knowledge(ROOT / "knowledge")
+    queries = _queries()
+    out: dict[str, float] = {}
+    matcher = Matcher(kb)
+    lat, thr = _time_calls(matcher.match, queries, rounds=20)
+    out |= {
+        "matcher_p50_ms": percentile(lat, 50),
+        "matcher_p99_ms": percentile(lat, 99),
+        "matcher_qps": thr,
+    }
+    base = Bm25Baseline(kb)
+    lat, thr = _time_calls(base.match, queries, rounds=20)
+    out |= {"bm25_p50_ms": percentile(lat, 50), "bm25_p99_ms": percentile(lat, 99), "bm25_qps": thr}
+    for n in (10, 100, 1000):
+        t0 = time.perf_counter()
+        m = Matcher(synthetic_kb(kb, n))
+        build = time.perf_counter() - t0
+        lat, _ = _time_calls(m.match, queries, rounds=3 if n == 1000 else 5)
+        out[f"kb{n}_build_s"] = build
+        out[f"kb{n}_p50_ms"] = percentile(lat, 50)
+        out[f"kb{n}_p99_ms"] = percentile(lat, 99)
+    return out
+
+
+def bench_cold_start() -> dict[str, float]:
+    """Process start to first answer of ``hintbot chat --json``, and the child's peak RSS."""
+    import tempfile
+
+    with tempfile.TemporaryDirectory() as tmp:
+        env = {**os.environ, "DATABASE_URL": f"sqlite:///{tmp}/bench.sqlite3"}
+        msg = json.dumps(
+            {"user": "bench", "text": "協議体がお客様状態で困っている"}, ensure_ascii=False
+        )
+        t0 = time.perf_counter()
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "bot.cli", "chat", "--json"],
+            cwd=ROOT, env=env, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
+        )  # fmt: skip
+        assert proc.stdin and proc.stdout
+        proc.stdin.write(msg + "\n")
+        proc.stdin.flush()
+        first = proc.stdout.readline()
+        elapsed = time.perf_counter() - t0
+        proc.stdin.close()
+        proc.wait(timeout=60)
+    if '"card": "02"' not in first:
+        raise RuntimeError(f"unexpected first answer: {first[:200]}")
+    rss_mb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+    return {"cold_start_s": elapsed, "peak_rss_mb": rss_mb}
+
+
+SECTIONS: list[tuple[str, str]] = [
+    ("matcher", "bot.bench:bench_matcher"),
+    ("cold start", "bot.bench:bench_cold_start"),
+    ("indicators", "analytics.bench:run_bench"),
+    ("slack", "bot.slack.bench:run_bench"),
+    ("survey digests", "bot.survey.bench:run_bench"),
+    ("postgres", "bot.ops_bench:run_bench"),
+]
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    only = set(argv if argv is not None else sys.argv[1:])
+    failed = False
+    for name, target in SECTIONS:
+        if only and name.split()[0] not in only:
+            continue
+        mod_name, fn_name = target.split(":")
+        try:
+            fn = getattr(importlib.import_module(mod_name), fn_name)
+        except ModuleNotFoundError:
+            print(f"## {name}: (not available)")
+            continue
+        print(f"## {name}", flush=True)
+        try:
+            figures = fn()
+        except Exception as exc:  # report and go on with the other sections
+            failed = True
+            print(f"  failed: {exc!r}")
+            continue
+        for key, value in figures.items():
+            print(
+                f"  {key:32s} {value:10.3f}" if isinstance(value, float) else f"  {key:32s} {value}"
+            )
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
