@@ -10,6 +10,7 @@ import os
 from collections.abc import Callable, Iterable
 from typing import Any
 
+from slack_bolt import App
 from slack_bolt.adapter.wsgi import SlackRequestHandler
 
 from bot.settings import Settings
@@ -20,19 +21,33 @@ HEALTH_PATH = "/healthz"
 WSGIApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
 
 
-def make_application(settings: Settings, **app_kwargs: Any) -> WSGIApp:
+def make_application(settings: Settings, app: App | None = None, **app_kwargs: Any) -> WSGIApp:
     """The WSGI callable: Bolt's handler on /slack/events plus a health check."""
-    from bot.app import create_app
+    if app is None:
+        from bot.app import create_app
 
-    handler = SlackRequestHandler(create_app(settings, **app_kwargs), path=EVENTS_PATH)
+        app = create_app(settings, **app_kwargs)
+    handler = SlackRequestHandler(app, path=EVENTS_PATH)
 
     def application(environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
-        if environ.get("PATH_INFO") == HEALTH_PATH:
+        path = environ.get("PATH_INFO")
+        if path == HEALTH_PATH:
             start_response("200 OK", [("Content-Type", "text/plain; charset=utf-8")])
             return [b"ok"]
+        if path == EVENTS_PATH and not _has_signature_headers(environ):
+            # Bolt verifies the signature; a missing or non-numeric timestamp would make it
+            # fail with 500 instead of the 401 an unsigned request deserves
+            start_response("401 Unauthorized", [("Content-Type", "text/plain; charset=utf-8")])
+            return [b"invalid request"]
         return handler(environ, start_response)
 
     return application
+
+
+def _has_signature_headers(environ: dict[str, Any]) -> bool:
+    ts = str(environ.get("HTTP_X_SLACK_REQUEST_TIMESTAMP") or "")
+    sig = str(environ.get("HTTP_X_SLACK_SIGNATURE") or "")
+    return ts.isdigit() and sig.startswith("v0=")
 
 
 _application: WSGIApp | None = None

@@ -30,6 +30,7 @@ class Call:
     method: str
     body: dict[str, Any]
     headers: dict[str, str]
+    response: dict[str, Any] = field(default_factory=dict)  # what the fake answered
     at: float = field(default_factory=time.monotonic)
 
     def json_field(self, name: str) -> Any:
@@ -113,7 +114,10 @@ class FakeSlack:
         self._http = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self._http.daemon_threads = True
         self._http_thread = threading.Thread(
-            target=self._http.serve_forever, name="fake-slack-http", daemon=True
+            target=self._http.serve_forever,
+            kwargs={"poll_interval": 0.05},
+            name="fake-slack-http",
+            daemon=True,
         )
         self._http_thread.start()
         self._start_ws()
@@ -124,7 +128,7 @@ class FakeSlack:
             from websockets.sync.server import serve
         except ImportError:  # Socket Mode emulation needs the dev dependency
             return
-        self._ws = serve(self._ws_handler, "127.0.0.1", 0, compression=None)
+        self._ws = serve(self._ws_handler, "127.0.0.1", 0, compression=None, close_timeout=0.5)
         self._ws_thread = threading.Thread(
             target=self._ws.serve_forever, name="fake-slack-ws", daemon=True
         )
@@ -259,13 +263,14 @@ class FakeSlack:
         with self._cond:
             failure = self._take_failure(method, body)
             if failure is None:
-                self.calls.append(Call(method, body, headers))
+                answer = self._answer(method, body)
+                self.calls.append(Call(method, body, headers, answer))
             self._cond.notify_all()
         if failure is not None:
             if failure.status == 429:
                 return 429, {"ok": False, "error": "ratelimited"}, {"Retry-After": "0"}
             return 200, {"ok": False, "error": failure.error}, {}
-        return 200, self._answer(method, body), {}
+        return 200, answer, {}
 
     def _take_failure(self, method: str, body: dict[str, Any]) -> _Failure | None:
         for f in self._failures.get(method, []):

@@ -1,0 +1,72 @@
+"""Fixtures for the Slack tests: a local Slack (Web API + Socket Mode) and the real Bolt app
+served over loopback HTTP with correctly signed requests. Never the real Slack."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from slack_sdk import WebClient
+
+from bot.app import create_app
+from bot.db import create_schema, make_engine
+from bot.engine import Engine
+from bot.knowledge.loader import load_knowledge
+from bot.knowledge.model import KnowledgeBase
+from bot.matching.matcher import Matcher
+from bot.runtime import Runtime
+from bot.settings import Settings
+from bot.store import Store
+from bot.testing.driver import SlackSender, serve_in_process
+from bot.testing.fake_slack import FakeSlack
+from bot.testing.harness import SlackHarness
+from bot.wsgi import make_application
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture(scope="session")
+def hint_kb() -> KnowledgeBase:
+    return load_knowledge(ROOT / "knowledge")
+
+
+@pytest.fixture(scope="session")
+def hint_matcher(hint_kb: KnowledgeBase) -> Matcher:
+    return Matcher(hint_kb)
+
+
+@pytest.fixture()
+def fake() -> Iterator[FakeSlack]:
+    with FakeSlack() as f:
+        yield f
+
+
+@pytest.fixture()
+def settings(fake: FakeSlack, tmp_path: Path) -> Settings:
+    return Settings(
+        database_url=f"sqlite:///{tmp_path}/slack.sqlite3",
+        slack_bot_token="xoxb-test-token-not-real",
+        slack_signing_secret=fake.signing_secret,
+        slack_api_url=fake.api_url,
+        chart_dir=tmp_path / "charts",
+    )
+
+
+@pytest.fixture()
+def runtime(settings: Settings, hint_kb: KnowledgeBase, hint_matcher: Matcher) -> Iterator[Runtime]:
+    """A fresh database per test, sharing the (read-only) knowledge base and matcher."""
+    db = make_engine(settings.database_url)
+    create_schema(db)
+    store = Store(db)
+    yield Runtime(settings, hint_kb, db, store, Engine(hint_kb, store, hint_matcher))
+    db.dispose()
+
+
+@pytest.fixture()
+def slack(fake: FakeSlack, settings: Settings, runtime: Runtime) -> Iterator[SlackHarness]:
+    client = WebClient(token=settings.slack_bot_token, base_url=fake.api_url)
+    app = create_app(settings, client, runtime=runtime)
+    wsgi = make_application(settings, app)
+    with serve_in_process(wsgi) as url:
+        yield SlackHarness(fake, app, runtime, SlackSender(url, fake.signing_secret))
