@@ -39,7 +39,7 @@ class MatchPolicy:
     certain: float = 0.80  # at or above: confident whatever the margin
     minimum: float = 0.30  # below: nothing matches
     ambiguous_spread: float = 0.15  # cards within this of the top are offered together
-    oos_margin: float = 0.0  # the top card must beat the closest out-of-scope topic by this
+    oos_margin: float = 0.1  # the top card must beat the closest out-of-scope topic by this
 
 
 @dataclass(frozen=True)
@@ -138,13 +138,18 @@ class _Query:
 
     text: str
     reading: str
+    bounds: frozenset[int]  # word boundaries within ``reading``
     ascii_words: frozenset[str]
     features: Counter[str]
 
     @classmethod
-    def of(cls, norm: str) -> _Query:
+    def of(cls, norm: str, expanded: str | None = None) -> _Query:
+        """Phrases are matched on what the user wrote; sentence features also see the
+        lexicon's canonical terms (SC → 生活支援コーディネーター), so nothing counts twice."""
         c = norm.replace(" ", "")
-        return cls(c, analyse(norm).reading, frozenset(_ascii_words(c)), _features_norm(norm))
+        a = analyse(norm)
+        feats = _features_norm(expanded if expanded is not None else norm)
+        return cls(c, a.reading, a.bounds, frozenset(_ascii_words(c)), feats)
 
 
 @dataclass(frozen=True)
@@ -192,7 +197,8 @@ class _Index:
         readings: dict[str, set[str]] = defaultdict(set)
         for t in targets:
             for p in t.phrases:
-                if len(p.reading) >= MIN_READING:
+                # two-character words (庁内) have common homophones (町内): surface only
+                if len(p.reading) >= MIN_READING and len(p.text) >= 3:
                     readings[p.reading].add(p.text)
         self.reading_texts = {r: tuple(sorted(v)) for r, v in readings.items()}
         self.reading = ahocorasick.Automaton()
@@ -255,7 +261,10 @@ class _Index:
             for _, text in self.surface.iter(q.text):
                 credit[text] = 1.0
         if len(self.reading):
-            for _, r in self.reading.iter(q.reading):
+            for end, r in self.reading.iter(q.reading):
+                # a reading must cover whole words: いそう (移送) is not inside たいそう (体操)
+                if end + 1 - len(r) not in q.bounds or end + 1 not in q.bounds:
+                    continue
                 for text in self.reading_texts[r]:
                     credit.setdefault(text, 0.9)
         if len(q.reading) >= MIN_FUZZY - 1 and not _strong(credit):
@@ -463,7 +472,7 @@ class Matcher:
         norm = normalize(text)
         if not norm:
             return MatchResult("", (), "none")
-        query = _Query.of(self._expand_norm(norm))
+        query = _Query.of(norm, self._expand_norm(norm))
         scored = self._cards.score(query)
         keys = [self._cards.targets[ti].key for ti, _, _ in scored]
         oos = max(
@@ -482,7 +491,8 @@ class Matcher:
         return MatchResult(norm, cards, confidence, situations)
 
     def rank_situations(self, card_id: str, text: str) -> tuple[SituationScore, ...]:
-        return self._rank(card_id, _Query.of(self.expand(normalize(text))))
+        norm = normalize(text)
+        return self._rank(card_id, _Query.of(norm, self._expand_norm(norm)))
 
     def _rank(self, card_id: str, query: _Query) -> tuple[SituationScore, ...]:
         index = self._situations[card_id]

@@ -100,6 +100,7 @@ class Analysis:
     reading: str  # hiragana reading of the whole text, no spaces
     lemmas: tuple[str, ...]  # content-word lemmas (normalised forms)
     readings: tuple[str, ...]  # hiragana readings of the content nouns and affixes
+    bounds: frozenset[int] = frozenset()  # offsets in ``reading`` where a word starts or ends
 
 
 @functools.lru_cache(maxsize=1)
@@ -128,10 +129,12 @@ def _reading_of(surface: str, reading: str) -> str:
 def analyse(text: str) -> Analysis:
     """Analyse already-normalised text (see ``normalize``)."""
     if not text:
-        return Analysis("", (), ())
+        return Analysis("", (), (), frozenset({0}))
     parts: list[str] = []
     lemmas: list[str] = []
     readings: list[str] = []
+    bounds = {0}
+    pos_ = 0
     for chunk in text.split(" "):
         if not chunk:
             continue
@@ -139,6 +142,8 @@ def analyse(text: str) -> Analysis:
             surface = m.surface()
             r = _reading_of(surface, m.reading_form())
             parts.append(r)
+            pos_ += len(r)
+            bounds.add(pos_)
             pos = m.part_of_speech()[0]
             if pos not in _CONTENT_POS:
                 continue
@@ -150,7 +155,7 @@ def analyse(text: str) -> Analysis:
             lemmas.append(lemma)
             if pos in ("名詞", "接尾辞", "接頭辞"):
                 readings.append(r)
-    return Analysis("".join(parts), tuple(lemmas), tuple(readings))
+    return Analysis("".join(parts), tuple(lemmas), tuple(readings), frozenset(bounds))
 
 
 def reading(text: str) -> str:
