@@ -31,3 +31,19 @@ def test_lexicon_expansion_respects_ascii_word_boundaries(matcher: Matcher) -> N
     assert "生活支援コーディネーター" in matcher.expand("SCに任せきり")
     assert "生活支援コーディネーター" not in matcher.expand("DISCOUNT の話")
     assert matcher.match("test").confidence == "none"
+
+
+def test_readings_must_cover_whole_words(matcher: Matcher) -> None:
+    # 移送 (いそう) must not be found inside 体操 (たいそう)
+    res = matcher.match("体操教室の参加者が増えた")
+    assert all("移送" not in c.evidence for c in res.cards)
+    # 庁内 and 町内 sound alike; the two-character word matches only as written
+    res = matcher.match("町内の人たちが集まる場所")
+    assert all("庁内" not in c.evidence for c in res.cards)
+    # a whole-word homophone typo still matches (協議帯 → 協議体)
+    assert matcher.match("協議帯の運営").cards[0].card == "02"
+
+
+def test_out_of_scope_examples_decline_office_questions(matcher: Matcher) -> None:
+    for text in ("会議室の予約の仕方を教えて", "パソコンが起動しません", "年休の申請はどこからですか"):
+        assert matcher.match(text).confidence == "none", text
