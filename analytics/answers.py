@@ -180,6 +180,14 @@ class Answerer:
             context=({**ctx, **extra_ctx} if extra_ctx else None),
         )
 
+    def chart_specs(self, text: str) -> list[charts.Chart]:
+        """The charts an answer would render (used by the benchmark to time rendering alone)."""
+        q = self.parser.parse(text)
+        if q.ambiguous is not None or q.kind in ("help", "unknown_indicator"):
+            return []
+        handler = getattr(self, "_series_answer" if q.kind == "series" else f"_{q.kind}")
+        return list(handler(q, Used())[1])
+
     # ================================================================ helpers
     def _footer(self, used: Used) -> str:
         parts = []

@@ -28,6 +28,14 @@ RC: dict[str, Any] = {"font.family": [FONT_NAME], "axes.unicode_minus": False}
 HIGHLIGHT = "#d62728"
 BASE = "#8fa8c8"
 SAMPLE_MARK = "※サンプルデータ（架空の値）"
+DPI = 100
+# tight_layout draws every label twice; fixed margins from label lengths keep rendering fast.
+_CHAR_PX = 11.5  # one CJK character at 8 pt and 100 dpi, with a little room
+
+
+def _left_margin(labels: Sequence[str], width_in: float) -> float:
+    longest = max((len(x) for x in labels), default=4)
+    return min(0.5, (longest * _CHAR_PX + 24) / (width_in * DPI))
 
 
 @dataclass(frozen=True)
@@ -90,7 +98,7 @@ def render(chart: Chart, out_dir: Path, reuse: bool = True) -> Path:
         else:
             fig = _scatter(chart)
         tmp = path.with_suffix(".tmp.png")
-        fig.savefig(tmp, dpi=100)
+        fig.savefig(tmp, dpi=DPI, pil_kwargs={"compress_level": 1})
         tmp.replace(path)
     return path
 
@@ -130,7 +138,17 @@ def _bar(c: BarChart) -> Figure:
         ax.set_ylabel(c.unit)
     ax.set_title(c.title, fontsize=11)
     ax.grid(axis="x" if (c.horizontal or n > 12) else "y", alpha=0.3)
-    fig.tight_layout(rect=(0, 0.04, 1, 1))
+    if c.horizontal or n > 12:
+        fig.subplots_adjust(
+            left=_left_margin(c.labels, 7.5),
+            right=0.96,
+            top=1 - 0.45 / height,
+            bottom=0.75 / height,
+        )
+    else:
+        longest = max((len(x) for x in c.labels), default=2)
+        bottom = 0.14 + (0.022 * longest if n > 5 else 0.0)
+        fig.subplots_adjust(left=0.11, right=0.97, top=0.9, bottom=min(0.45, bottom))
     _finish(fig, c.note)
     return fig
 
@@ -159,7 +177,7 @@ def _line(c: LineChart) -> Figure:
     ax.yaxis.set_major_formatter(matplotlib.ticker.FuncFormatter(lambda v, _p: f"{v:,.0f}"))
     if len(c.series) > 1:
         ax.legend(fontsize=8)
-    fig.tight_layout(rect=(0, 0.04, 1, 1))
+    fig.subplots_adjust(left=0.13, right=0.97, top=0.9, bottom=0.15)
     _finish(fig, c.note)
     return fig
 
@@ -199,7 +217,7 @@ def _scatter(c: ScatterChart) -> Figure:
     ax.set_ylabel(c.ylabel)
     ax.set_title(c.title, fontsize=11)
     ax.grid(alpha=0.3)
-    fig.tight_layout(rect=(0, 0.04, 1, 1))
+    fig.subplots_adjust(left=0.11, right=0.97, top=0.92, bottom=0.14)
     _finish(fig, c.note)
     return fig
 

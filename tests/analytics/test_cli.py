@@ -1,0 +1,71 @@
+"""The CLI subcommands: exit codes, Japanese errors on stderr, no tracebacks."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+import pytest
+
+from analytics.cli import get_import_group, register
+from bot.settings import ROOT, Settings
+
+
+def parser(tmp_path: Path) -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="hintbot")
+    sub = p.add_subparsers(dest="cmd")
+    settings = Settings(
+        database_url=f"sqlite:///{tmp_path / 'cli.sqlite3'}",
+        data_dir=ROOT / "data",
+        chart_dir=tmp_path / "charts",
+    )
+    register(sub, lambda: settings)
+    # another feature can add its own import kind to the same group
+    extra = get_import_group(sub).add_parser("survey")
+    extra.set_defaults(handler=lambda a: 0)
+    return p
+
+
+def run(tmp_path: Path, *argv: str) -> int:
+    p = parser(tmp_path)
+    args = p.parse_args(list(argv))
+    return int(args.handler(args))
+
+
+def test_ask_prints_answer_and_chart(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert run(tmp_path, "ask", "奈良県で85歳以上人口の増加率が高い市町村トップ5") == 0
+    out = capsys.readouterr().out
+    assert "1. " in out and "グラフ: " in out and ".png" in out
+
+
+def test_ask_prints_options(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert run(tmp_path, "ask", "太子町の認定率", "--no-chart") == 0
+    out = capsys.readouterr().out
+    assert "data:muni:27381" in out and "data:muni:28464" in out
+
+
+def test_import_then_status(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    f = tmp_path / "k.csv"
+    f.write_text("コード,通いの場参加率\n27211,7.5\n", encoding="utf-8")
+    assert run(tmp_path, "import", "indicators", str(f), "--year", "2020") == 0
+    assert "取り込みました" in capsys.readouterr().out
+    assert run(tmp_path, "data", "status") == 0
+    out = capsys.readouterr().out
+    assert "通いの場参加率" in out and "取込: k.csv" in out and "実データ" in out
+    assert "サンプル（架空の値）" in out
+
+
+def test_import_error_exit_2_japanese_no_traceback(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    f = tmp_path / "bad.csv"
+    f.write_text("コード,通いの場参加率\n27211,※\n", encoding="utf-8")
+    assert run(tmp_path, "import", "indicators", str(f), "--year", "2020") == 2
+    err = capsys.readouterr().err
+    assert "2 行目" in err and "「※」" in err and "Traceback" not in err
+    assert run(tmp_path, "import", "indicators", str(tmp_path / "none.csv")) == 2
+    assert "見つかりません" in capsys.readouterr().err
+
+
+def test_import_survey_group_is_extensible(tmp_path: Path) -> None:
+    assert run(tmp_path, "import", "survey") == 0

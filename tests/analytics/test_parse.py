@@ -1,0 +1,100 @@
+"""Question parsing over a table of phrasings."""
+
+from __future__ import annotations
+
+import pytest
+
+from analytics.service import DataService
+
+# text, kind, first indicator (or None), municipality codes (or None to skip), extra checks
+CASES = [
+    ("茨木市の75歳以上人口の将来推計は？", "series", "pop75", ("27211",)),
+    ("茨木市の75歳以上人口", "lookup", "pop75", ("27211",)),
+    ("いばらきしの高齢化率", "lookup", "aging_rate", ("27211",)),
+    ("茨木の高齢化率", "lookup", "aging_rate", ("27211",)),
+    ("大阪府茨木市の後期高齢化率", "lookup", "late_aging_rate", ("27211",)),
+    ("泉南郡岬町の認定率", "lookup", "cert_rate", ("27366",)),
+    ("大阪市北区の高齢化率", "lookup", "aging_rate", ("27100",)),
+    ("奈良県で85歳以上人口の増加率が高い市町村トップ5", "rank", "pop85_increase_rate", ()),
+    ("大阪で認定率が低い市町村を5つ", "rank", "cert_rate", ()),
+    ("串本町と洲本市の認定率を比べて", "compare", "cert_rate", ("30428", "28205")),
+    ("天理市と橿原市の保険料を比較して", "compare", "premium", ("29204", "29205")),
+    ("京都府の在宅サービス調整給付月額の平均は？", "stats", "benefit_home", ()),
+    ("兵庫県の施設・居住系サービス調整給付月額の中央値", "stats", "benefit_facility", ()),
+    ("茨木市の高齢化率は府内で何位？", "position", "aging_rate", ("27211",)),
+    ("洲本市の指標一覧", "sheet", None, ("28205",)),
+    ("敦賀市の指標", "sheet", None, ("18202",)),
+    ("広陵町は予防の観点でどの象限？", "viewpoint", None, ("29426",)),
+    ("大阪府で給付のあり方の見直しが必要な市町村は？", "viewpoint", None, ()),
+    ("何が聞ける？", "help", None, ()),
+    ("和歌山市の訪問介護の利用回数", "lookup", "visits_home_care", ("30201",)),
+    ("豊中市の通いの場参加率", "lookup", "kayoi_rate", ("27203",)),
+    ("彦根市の85歳以上人口の推計", "series", "pop85", ("25202",)),
+    ("茨木市の現在の75歳以上人口", "lookup", "juki_pop75", ("27211",)),
+    ("茨木市の75歳以上人口の増加数", "lookup", "pop75_increase", ("27211",)),
+    ("茨木市の年齢別人口", "age", None, ("27211",)),
+    ("札幌市の75歳以上人口", "lookup", "pop75", ("01100",)),
+    ("全国で高齢化率が高い市町村トップ10", "rank", "aging_rate", ()),
+    ("広陵町の要介護2の認定率", "lookup", "cert_rate_c2", ("29426",)),
+    ("広陵町の健康な人の割合", "lookup", "healthy_share", ("29426",)),
+]
+
+
+@pytest.mark.parametrize(("text", "kind", "indicator", "munis"), CASES)
+def test_phrasings(
+    service: DataService, text: str, kind: str, indicator: str | None, munis: tuple[str, ...]
+) -> None:
+    q = service.answerer.parser.parse(text)
+    assert q.kind == kind, (text, q)
+    if indicator is not None:
+        assert q.indicators[0] == indicator, (text, q.indicators)
+    assert q.munis == munis, (text, q.munis)
+
+
+def test_top_n_order_and_scope(service: DataService) -> None:
+    p = service.answerer.parser
+    q = p.parse("奈良県で85歳以上人口の増加率が高い市町村トップ5")
+    assert (q.top_n, q.order, q.prefs) == (5, "desc", ("29",))
+    q = p.parse("大阪府で認定率が低い市町村を5つ")
+    assert (q.top_n, q.order, q.prefs) == (5, "asc", ("27",))
+    q = p.parse("全国で高齢化率が高い市町村上位3")
+    assert q.national and q.scope_prefs is None and q.top_n == 3
+
+
+def test_years_and_eras(service: DataService) -> None:
+    p = service.answerer.parser
+    assert p.parse("茨木市の75歳以上人口は2040年に").years == (2040,)
+    assert p.parse("茨木市の令和7年の75歳以上人口").years == (2025,)
+
+
+@pytest.mark.parametrize(
+    ("text", "span", "prefs"),
+    [
+        ("太子町の認定率", "太子町", {"大阪府", "兵庫県"}),
+        ("美浜町の保険料", "美浜町", {"福井県", "和歌山県"}),
+        ("池田の高齢化率", "池田", {"福井県", "大阪府"}),
+    ],
+)
+def test_ambiguous_names(service: DataService, text: str, span: str, prefs: set[str]) -> None:
+    q = service.answerer.parser.parse(text)
+    assert q.ambiguous is not None and q.ambiguous.span == span
+    assert {service.geo.munis[c].pref_name for c in q.ambiguous.codes} == prefs
+
+
+def test_prefecture_in_question_resolves_ambiguity(service: DataService) -> None:
+    q = service.answerer.parser.parse("兵庫県の太子町の認定率")
+    assert q.ambiguous is None and q.munis == ("28464",)
+    q = service.answerer.parser.parse("和歌山県美浜町の保険料")
+    assert q.munis == ("30381",)
+
+
+def test_name_outside_kinki_only_once_is_not_ambiguous(service: DataService) -> None:
+    # 池田町 exists in 4 prefectures but only once in Kinki (福井県)
+    q = service.answerer.parser.parse("池田町の高齢化率")
+    assert q.ambiguous is None and q.munis == ("18382",)
+
+
+def test_typo_gives_nearest_names(service: DataService) -> None:
+    q = service.answerer.parser.parse("東大坂市の認定率")
+    assert q.unknown_places and q.unknown_places[0][0] == "東大坂市"
+    assert "27227" in q.unknown_places[0][1]
