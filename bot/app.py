@@ -18,6 +18,11 @@ from bot.slack.advisor import SlackAdvisor, bind
 from bot.slack.client import add_rate_limit_retry, make_web_client, require
 
 
+class _ClientWins(logging.Filter):
+    def filter(self, record: logging.LogRecord) -> bool:
+        return "`token` will be unused" not in str(record.msg)
+
+
 def create_app(
     settings: Settings,
     client: WebClient | None = None,
@@ -39,6 +44,11 @@ def create_app(
     if not socket_mode:
         require(settings, "slack_signing_secret")
     runtime = runtime or build_runtime(settings, with_data=with_data)
+    # Bolt reads SLACK_BOT_TOKEN itself and warns that our prebuilt client wins; it does, on
+    # purpose (base URL, retry handlers), so the warning is only noise
+    bolt_log = logging.getLogger("bot.slack.bolt")
+    if not any(isinstance(f, _ClientWins) for f in bolt_log.filters):
+        bolt_log.addFilter(_ClientWins())
     app = App(
         client=client,
         # pass explicit values so Bolt does not fall back to reading the environment
@@ -46,7 +56,7 @@ def create_app(
         request_verification_enabled=True,
         process_before_response=False,
         ignoring_self_events_enabled=True,
-        logger=logging.getLogger("bot.slack.bolt"),
+        logger=bolt_log,
         name="hintbot",
     )
     bind(app, SlackAdvisor(runtime))

@@ -116,6 +116,11 @@ def _serve_socket(settings: Settings) -> int:
 
 def gunicorn_argv(host: str, port: int, workers: int) -> list[str]:
     """The production server: gunicorn with threaded workers running ``bot.wsgi``."""
+    extra: list[str] = []
+    if _gunicorn_has("control_socket_disable"):
+        # newer gunicorn opens a control socket in ~/.gunicorn; the bot needs none, and
+        # several instances (tests, bench) must not fight over one path
+        extra.append("--no-control-socket")
     return [
         sys.executable,
         "-m",
@@ -133,7 +138,16 @@ def gunicorn_argv(host: str, port: int, workers: int) -> list[str]:
         "60",
         "--graceful-timeout",
         "20",
+        *extra,
     ]
+
+
+def _gunicorn_has(setting: str) -> bool:
+    try:
+        from gunicorn.config import KNOWN_SETTINGS
+    except ImportError:  # pragma: no cover - gunicorn is a dependency
+        return False
+    return any(s.name == setting for s in KNOWN_SETTINGS)
 
 
 def _serve_http(settings: Settings, args: argparse.Namespace, verbose: bool) -> int:
