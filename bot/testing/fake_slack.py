@@ -73,6 +73,7 @@ class FakeSlack:
         self.bot_id = bot_id
         self.signing_secret = signing_secret
         self.calls: list[Call] = []
+        self._posts: dict[str, list[Call]] = {}  # channel -> chat.postMessage calls
         self.uploads: dict[str, int] = {}  # file id -> uploaded byte count
         self.socket_acks: dict[str, dict[str, Any]] = {}  # envelope id -> ack frame
         self._cond = threading.Condition()
@@ -197,12 +198,20 @@ class FakeSlack:
             return [c for c in self.calls if c.method == method]
 
     def posts(self, channel: str | None = None) -> list[Call]:
-        """chat.postMessage calls, optionally to one channel."""
-        return [
-            c
-            for c in self.calls_to("chat.postMessage")
-            if channel is None or c.body.get("channel") == channel
-        ]
+        """chat.postMessage calls, optionally to one channel (indexed: cheap to poll)."""
+        with self._cond:
+            if channel is not None:
+                return list(self._posts.get(channel, ()))
+            return [c for c in self.calls if c.method == "chat.postMessage"]
+
+    def wait_posts(self, channel: str, count: int, timeout: float = 10.0) -> list[Call]:
+        """Wait until ``channel`` has at least ``count`` posts; returns them all."""
+
+        def enough() -> list[Call]:
+            got = self._posts.get(channel, [])
+            return list(got) if len(got) >= count else []
+
+        return self.wait_for(enough, timeout)
 
     def wait_for(self, predicate: Callable[[], T], timeout: float = 10.0) -> T:
         """Block until ``predicate()`` is truthy (re-checked on every recorded call)."""
@@ -236,6 +245,7 @@ class FakeSlack:
     def reset(self) -> None:
         with self._cond:
             self.calls.clear()
+            self._posts.clear()
             self.socket_acks.clear()
 
     # -- Web API ----------------------------------------------------------------------------
@@ -264,7 +274,10 @@ class FakeSlack:
             failure = self._take_failure(method, body)
             if failure is None:
                 answer = self._answer(method, body)
-                self.calls.append(Call(method, body, headers, answer))
+                call = Call(method, body, headers, answer)
+                self.calls.append(call)
+                if method == "chat.postMessage":
+                    self._posts.setdefault(str(body.get("channel")), []).append(call)
             self._cond.notify_all()
         if failure is not None:
             if failure.status == 429:
