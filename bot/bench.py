@@ -9,7 +9,6 @@ from __future__ import annotations
 import importlib
 import json
 import os
-import resource
 import subprocess
 import sys
 import time
@@ -149,12 +148,14 @@ def bench_cold_start() -> dict[str, float]:
         proc.stdin.flush()
         first = proc.stdout.readline()
         elapsed = time.perf_counter() - t0
+        # VmHWM is the peak RSS of the exec'd program (getrusage would count the forked parent)
+        status = Path(f"/proc/{proc.pid}/status").read_text()
+        hwm = next(int(x.split()[1]) for x in status.splitlines() if x.startswith("VmHWM:"))
         proc.stdin.close()
         proc.wait(timeout=60)
     if '"card": "02"' not in first:
         raise RuntimeError(f"unexpected first answer: {first[:200]}")
-    rss_mb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
-    return {"cold_start_s": elapsed, "peak_rss_mb": rss_mb}
+    return {"cold_start_s": elapsed, "peak_rss_mb": hwm / 1024}
 
 
 SECTIONS: list[tuple[str, str]] = [
