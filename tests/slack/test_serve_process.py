@@ -104,3 +104,34 @@ def test_serve_requires_a_mode(tmp_path: Path) -> None:
     res = run_cli("serve", env=clean_env())
     assert res.returncode == 2  # argparse: one of --socket / --http is required
     assert "--socket" in res.stderr
+
+
+def test_hintbot_serve_socket_answers_pushed_events(fake: FakeSlack, tmp_path: Path) -> None:
+    env = clean_env(
+        SLACK_BOT_TOKEN="xoxb-test-token-not-real",
+        SLACK_APP_TOKEN="xapp-test-token-not-real",
+        SLACK_API_URL=fake.api_url,
+        DATABASE_URL=f"sqlite:///{tmp_path}/socket.sqlite3",
+        PYTHONUNBUFFERED="1",
+    )
+    log = open(tmp_path / "socket.log", "wb")  # noqa: SIM115 - closed below
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "bot.cli", "serve", "--socket"],
+        cwd=ROOT,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
+    try:
+        fake.wait_socket_client(timeout=60)
+        payload = P.event_callback(P.dm_message("移動支援の担い手がいない"))
+        envelope = fake.push_envelope(payload)
+        assert fake.wait_socket_ack(envelope, timeout=30)["envelope_id"] == envelope
+        [post] = fake.wait_for_calls("chat.postMessage", timeout=30)
+        assert post.body["channel"] == "DU0USER1" and "ヒント05" in all_text(post)
+    finally:
+        proc.terminate()
+        proc.wait(20)
+        log.close()
+    output = (tmp_path / "socket.log").read_text(errors="replace")
+    assert "xapp-test-token" not in output and "xoxb-test-token" not in output
