@@ -8,34 +8,16 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
-import matplotlib
-
-matplotlib.use("Agg")
-
-import matplotlib_fontja
-from matplotlib import font_manager
-from matplotlib.figure import Figure
-
-FONT_PATH = matplotlib_fontja.get_font_ttf_path()
-font_manager.fontManager.addfont(FONT_PATH)
-FONT_NAME = font_manager.FontProperties(fname=FONT_PATH).get_name()
-RC: dict[str, Any] = {"font.family": [FONT_NAME], "axes.unicode_minus": False}
 HIGHLIGHT = "#d62728"
 BASE = "#8fa8c8"
 SAMPLE_MARK = "※サンプルデータ（架空の値）"
 DPI = 100
 # tight_layout draws every label twice; fixed margins from label lengths keep rendering fast.
 _CHAR_PX = 11.5  # one CJK character at 8 pt and 100 dpi, with a little room
-
-
-def _left_margin(labels: Sequence[str], width_in: float) -> float:
-    longest = max((len(x) for x in labels), default=4)
-    return min(0.5, (longest * _CHAR_PX + 24) / (width_in * DPI))
 
 
 @dataclass(frozen=True)
@@ -90,137 +72,17 @@ def render(chart: Chart, out_dir: Path, reuse: bool = True) -> Path:
     path = out_dir / f"{type(chart).__name__.lower()}-{chart_key(chart)}.png"
     if reuse and path.exists():
         return path
-    with matplotlib.rc_context(RC):  # type: ignore[arg-type]
-        if isinstance(chart, BarChart):
-            fig = _bar(chart)
-        elif isinstance(chart, LineChart):
-            fig = _line(chart)
-        else:
-            fig = _scatter(chart)
-        tmp = path.with_suffix(".tmp.png")
-        fig.savefig(tmp, dpi=DPI, pil_kwargs={"compress_level": 1})
-        tmp.replace(path)
+    # matplotlib is imported on first use: answers without a chart, and the advisor, start
+    # faster and smaller without it
+    from analytics import chart_render
+
+    chart_render.render_to(chart, path)
     return path
 
 
-def _finish(fig: Figure, note: str) -> None:
-    if note:
-        fig.text(0.01, 0.01, note, fontsize=7.5, color="#444444", ha="left", va="bottom")
+def __getattr__(name: str) -> Any:
+    if name in ("FONT_NAME", "FONT_PATH", "RC"):
+        from analytics import chart_render
 
-
-def _bar(c: BarChart) -> Figure:
-    n = len(c.values)
-    if c.horizontal or n > 12:
-        height = max(3.2, 0.24 * n + 1.4)
-        fig = Figure(figsize=(7.5, height))
-        ax = fig.add_subplot()
-        colors = [HIGHLIGHT if i in c.highlight else BASE for i in range(n)]
-        ax.barh(range(n), c.values, color=colors)
-        ax.set_yticks(range(n), labels=list(c.labels), fontsize=8)
-        ax.invert_yaxis()
-        for lab, v in c.ref_lines:
-            ax.axvline(v, color="#555555", linestyle="--", linewidth=1)
-            ax.text(v, -0.7, f" {lab}", fontsize=8, color="#555555", va="bottom")
-        ax.set_xlabel(c.unit)
-    else:
-        fig = Figure(figsize=(7.5, 4.2))
-        ax = fig.add_subplot()
-        colors = [HIGHLIGHT if i in c.highlight else BASE for i in range(n)]
-        bars = ax.bar(range(n), c.values, color=colors)
-        ax.set_xticks(range(n), labels=list(c.labels), fontsize=9, rotation=30 if n > 5 else 0)
-        for b, v in zip(bars, c.values, strict=True):
-            ax.annotate(
-                _short(v), (b.get_x() + b.get_width() / 2, v), ha="center", va="bottom", fontsize=8
-            )
-        for lab, v in c.ref_lines:
-            ax.axhline(v, color="#555555", linestyle="--", linewidth=1)
-            ax.text(n - 0.5, v, f"{lab} ", fontsize=8, color="#555555", ha="right", va="bottom")
-        ax.set_ylabel(c.unit)
-    ax.set_title(c.title, fontsize=11)
-    ax.grid(axis="x" if (c.horizontal or n > 12) else "y", alpha=0.3)
-    if c.horizontal or n > 12:
-        fig.subplots_adjust(
-            left=_left_margin(c.labels, 7.5),
-            right=0.96,
-            top=1 - 0.45 / height,
-            bottom=0.75 / height,
-        )
-    else:
-        longest = max((len(x) for x in c.labels), default=2)
-        bottom = 0.14 + (0.022 * longest if n > 5 else 0.0)
-        fig.subplots_adjust(left=0.11, right=0.97, top=0.9, bottom=min(0.45, bottom))
-    _finish(fig, c.note)
-    return fig
-
-
-def _short(v: float) -> str:
-    if abs(v) >= 1000:
-        return f"{v:,.0f}"
-    if abs(v) >= 100:
-        return f"{v:.0f}"
-    return f"{v:.1f}"
-
-
-def _line(c: LineChart) -> Figure:
-    fig = Figure(figsize=(7.5, 4.2))
-    ax = fig.add_subplot()
-    for i, (label, vals) in enumerate(c.series):
-        pts = [(y, v) for y, v in zip(c.years, vals, strict=True) if v is not None]
-        if not pts:
-            continue
-        style = {"color": HIGHLIGHT, "linewidth": 2.4} if i in c.highlight else {"linewidth": 1.6}
-        ax.plot([p[0] for p in pts], [p[1] for p in pts], marker="o", label=label, **style)
-    ax.set_xticks(list(c.years))
-    ax.set_title(c.title, fontsize=11)
-    ax.set_ylabel(c.unit)
-    ax.grid(alpha=0.3)
-    ax.yaxis.set_major_formatter(matplotlib.ticker.FuncFormatter(lambda v, _p: f"{v:,.0f}"))
-    if len(c.series) > 1:
-        ax.legend(fontsize=8)
-    fig.subplots_adjust(left=0.13, right=0.97, top=0.9, bottom=0.15)
-    _finish(fig, c.note)
-    return fig
-
-
-def _scatter(c: ScatterChart) -> Figure:
-    fig = Figure(figsize=(7.0, 5.4))
-    ax = fig.add_subplot()
-    others = [i for i in range(len(c.xs)) if i not in c.highlight]
-    ax.scatter([c.xs[i] for i in others], [c.ys[i] for i in others], color=BASE, s=22)
-    for i in c.highlight:
-        ax.scatter([c.xs[i]], [c.ys[i]], color=HIGHLIGHT, s=60, zorder=3)
-        ax.annotate(
-            c.labels[i],
-            (c.xs[i], c.ys[i]),
-            xytext=(6, 6),
-            textcoords="offset points",
-            fontsize=10,
-            color=HIGHLIGHT,
-        )
-    ax.axvline(c.xline, color="#555555", linestyle="--", linewidth=1)
-    ax.axhline(c.yline, color="#555555", linestyle="--", linewidth=1)
-    if c.quadrant_text:
-        x = 0.98 if "right" in c.quadrant else 0.02
-        y = 0.97 if "upper" in c.quadrant else 0.03
-        ax.text(
-            x,
-            y,
-            c.quadrant_text,
-            transform=ax.transAxes,
-            ha="right" if "right" in c.quadrant else "left",
-            va="top" if "upper" in c.quadrant else "bottom",
-            fontsize=9,
-            color=HIGHLIGHT,
-            bbox={"facecolor": "white", "alpha": 0.8, "edgecolor": HIGHLIGHT},
-        )
-    ax.set_xlabel(c.xlabel)
-    ax.set_ylabel(c.ylabel)
-    ax.set_title(c.title, fontsize=11)
-    ax.grid(alpha=0.3)
-    fig.subplots_adjust(left=0.11, right=0.97, top=0.92, bottom=0.14)
-    _finish(fig, c.note)
-    return fig
-
-
-def bar_order(values: Sequence[tuple[str, float]], desc: bool = True) -> list[tuple[str, float]]:
-    return sorted(values, key=lambda t: -t[1] if desc else t[1])
+        return getattr(chart_render, name)
+    raise AttributeError(name)

@@ -9,7 +9,7 @@ from pathlib import Path
 import matplotlib
 import pytest
 
-from analytics import charts
+from analytics import chart_render, charts
 
 SPECS: list[charts.Chart] = [
     charts.BarChart(
@@ -60,7 +60,7 @@ def _glyph_problems(
             path = charts.render(spec, out, reuse=False)
         else:
             with matplotlib.rc_context(rc):
-                fig = charts._bar(spec) if isinstance(spec, charts.BarChart) else None
+                fig = chart_render._bar(spec) if isinstance(spec, charts.BarChart) else None
                 assert fig is not None
                 path = out / "control.png"
                 fig.savefig(path)
