@@ -3,6 +3,7 @@ checked where Slack would receive them (the fake Web API)."""
 
 from __future__ import annotations
 
+import http.client
 import json
 import logging
 from datetime import timedelta
@@ -79,6 +80,12 @@ def test_forged_or_stale_signatures_are_rejected(slack: SlackHarness) -> None:
         body, "application/json", headers={"X-Slack-Signature": "", "X-Slack-Request-Timestamp": ""}
     )
     assert unsigned.status == 401
+    conn = http.client.HTTPConnection(slack.sender.host, slack.sender.port, timeout=5)
+    conn.request(
+        "POST", "/slack/events", body=body.encode(), headers={"Content-Type": "application/json"}
+    )
+    assert conn.getresponse().status == 401  # no signature headers at all
+    conn.close()
     # nothing reached the engine or Slack
     assert slack.fake.posts() == []
     assert slack.runtime.store.consultations() == []
