@@ -16,6 +16,7 @@ Run: ``python -m bot.slack.bench`` (prints JSON).
 from __future__ import annotations
 
 import json
+import math
 import sys
 import tempfile
 import threading
@@ -47,7 +48,7 @@ def percentile(values: list[float], q: float) -> float:
     if not values:
         return float("nan")
     ordered = sorted(values)
-    k = max(0, min(len(ordered) - 1, round(q / 100 * len(ordered) + 0.5) - 1))
+    k = max(0, min(len(ordered) - 1, math.ceil(q / 100 * len(ordered)) - 1))
     return ordered[k]
 
 
