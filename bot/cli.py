@@ -49,13 +49,13 @@ def cmd_chat(args: argparse.Namespace) -> int:
 
 
 def cmd_match(args: argparse.Namespace) -> int:
-    from bot.matching.matcher import Matcher
+    from bot.matching.cache import load_matcher
     from bot.router import Router
     from bot.runtime import load_data_service
 
     settings = _settings()
     kb = load_knowledge(settings.knowledge_dir)
-    matcher = Matcher(kb)
+    matcher = load_matcher(kb, settings.cache_dir)
     data = None
     if not args.no_data:
         from bot.db import create_schema, make_engine

@@ -13,7 +13,7 @@ from bot.db import create_schema, make_engine
 from bot.engine import Engine
 from bot.knowledge.loader import load_knowledge
 from bot.knowledge.model import KnowledgeBase
-from bot.matching.matcher import Matcher
+from bot.matching.cache import load_matcher
 from bot.ports import DataAnswerer
 from bot.settings import Settings
 from bot.store import Store
@@ -48,5 +48,5 @@ def build_runtime(
     create_schema(db)
     store = Store(db, ttl=timedelta(minutes=settings.conversation_ttl_minutes))
     data = load_data_service(settings, db) if with_data else None
-    engine = Engine(kb, store, Matcher(kb), data)
+    engine = Engine(kb, store, load_matcher(kb, settings.cache_dir), data)
     return Runtime(settings, kb, db, store, engine)

@@ -19,6 +19,8 @@ class Settings:
     knowledge_dir: Path = ROOT / "knowledge"
     data_dir: Path = ROOT / "data"
     chart_dir: Path = Path("var") / "charts"
+    # built matcher index (rebuilt whenever the knowledge or the code changes); None: no cache
+    cache_dir: Path | None = Path("var") / "cache"
     conversation_ttl_minutes: int = 30
     # Slack (only the serve commands need these)
     slack_bot_token: str | None = None
@@ -41,6 +43,8 @@ class Settings:
             updates["data_dir"] = Path(env["HINTBOT_DATA_DIR"])
         if env.get("HINTBOT_CHART_DIR"):
             updates["chart_dir"] = Path(env["HINTBOT_CHART_DIR"])
+        if env.get("HINTBOT_CACHE_DIR"):
+            updates["cache_dir"] = Path(env["HINTBOT_CACHE_DIR"])
         if env.get("HINTBOT_CONVERSATION_TTL_MINUTES"):
             updates["conversation_ttl_minutes"] = int(env["HINTBOT_CONVERSATION_TTL_MINUTES"])
         if env.get("HINTBOT_BASE_YEAR"):
