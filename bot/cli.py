@@ -168,11 +168,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         level=logging.DEBUG if args.verbose else logging.WARNING,
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
-    if not getattr(args, "func", None):
+    # plugins register their handler as ``func`` or ``handler``
+    fn = getattr(args, "func", None) or getattr(args, "handler", None)
+    if fn is None:
         parser.print_help()
         return 0
     try:
-        return int(args.func(args) or 0)
+        return int(fn(args) or 0)
     except KnowledgeError as exc:
         print(str(exc), file=sys.stderr)
         return 2

@@ -119,3 +119,17 @@ def test_interactive_chat_with_numbers(tmp_path: Path) -> None:
     assert "[1] 1. 協議体の設置や開催が目的になっている。" in proc.stdout
     assert "【対策1】" in proc.stdout
     assert "番号で選ぶか" in proc.stdout
+
+
+def test_ask_answers_an_indicator_question(tmp_path: Path) -> None:
+    env_extra = f"{tmp_path}/charts"
+    proc = subprocess.run(
+        [sys.executable, "-m", "bot.cli", "ask", "茨木市の75歳以上人口の将来推計は？"],
+        cwd=ROOT,
+        env={"DATABASE_URL": f"sqlite:///{tmp_path}/a.sqlite3", "HINTBOT_CHART_DIR": env_extra, "PATH": "/usr/bin:/bin"},
+        capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+    assert proc.returncode == 0, proc.stderr
+    assert "37,141人" in proc.stdout and "2025年→2035年" in proc.stdout
+    assert "社会保障・人口問題研究所" in proc.stdout
+    assert env_extra in proc.stdout
