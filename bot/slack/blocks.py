@@ -239,9 +239,9 @@ def _style(opt: Option) -> str | None:
 
 
 def _content_end(blocks: list[Block]) -> int:
-    """Index just before the trailing buttons, where notes go."""
+    """Index just before the trailing buttons (and their category labels), where notes go."""
     i = len(blocks)
-    while i > 0 and isinstance(blocks[i - 1], ActionsBlock):
+    while i > 0 and isinstance(blocks[i - 1], ActionsBlock | ContextBlock):
         i -= 1
     return i
 
@@ -269,11 +269,28 @@ def fit_blocks(blocks: list[Block], limit: int = MAX_BLOCKS) -> list[Block]:
             merged.append(b)
     if len(merged) <= limit:
         return merged
-    tail_start = _content_end(merged)
-    tail = merged[tail_start:]
-    keep = limit - len(tail) - 1
-    note = _context("（長いため一部を省略しました。続きは、言葉を変えてお尋ねください。）")
-    return [*merged[:keep], note, *tail][:limit]
+    # every button must survive (each option is a button): drop plain content instead
+    must = {
+        i
+        for i, b in enumerate(merged)
+        if isinstance(b, ActionsBlock) or (isinstance(b, SectionBlock) and b.accessory)
+    }
+    must |= set(range(_content_end(merged), len(merged)))
+    optional_budget = limit - 1 - len(must)
+    out: list[Block] = []
+    noted = False
+    for i, b in enumerate(merged):
+        if i in must:
+            out.append(b)
+        elif optional_budget > 0:
+            out.append(b)
+            optional_budget -= 1
+        elif not noted:
+            out.append(
+                _context("（長いため一部を省略しました。続きは、言葉を変えてお尋ねください。）")
+            )
+            noted = True
+    return out[:limit]
 
 
 def consumed_blocks(blocks: list[dict[str, Any]], chosen: str) -> list[dict[str, Any]]:
@@ -408,9 +425,9 @@ class _MessageBuilder:
         note = rt.SOURCE_NOTE in text
         text = text.replace(rt.SOURCE_NOTE, "").rstrip()
         blocks: list[Block] = _sections(text)
+        blocks += self._option_blocks(list(reply.options))
         if note:
             blocks.append(_context(rt.SOURCE_NOTE))
-        blocks += self._option_blocks(list(reply.options))
         return blocks
 
     def _option_blocks(self, options: Sequence[Option]) -> list[Block]:

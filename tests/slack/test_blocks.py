@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import json
 from typing import Any
 
 from hypothesis import given, settings
@@ -106,13 +107,18 @@ def test_an_oversized_answer_is_split_and_kept_under_fifty_blocks(runtime: Runti
         card=big.id,
         situations=(sit.n,),
         countermeasures=sit.countermeasures,
-        options=(Option("menu", "別の悩みを相談する"), Option("feedback:up", "役に立った")),
+        options=(
+            *(Option(f"situation:{big.id}-{x.n}", x.title) for x in big.situations[1:]),
+            Option("menu", "別の悩みを相談する"),
+            Option("feedback:up", "役に立った"),
+        ),
         lead="長い対策です。",
     )
     rendered = Renderer(big_kb).message(reply)
     blocks = check_limits(rendered, reply)
     assert len(blocks) == MAX_BLOCKS
     assert blocks[-1]["type"] == "actions"  # the buttons survive the trimming
+    assert any("省略しました" in json.dumps(b, ensure_ascii=False) for b in blocks)
     assert rendered.text.endswith("（続きは本文をご覧ください）")
 
 
