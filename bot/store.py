@@ -110,6 +110,13 @@ class Store:
                 # another worker inserted the same conversation first: update it instead
                 continue
 
+    def exists(self, key: str, now: datetime | None = None) -> bool:
+        """Whether a live (not expired) conversation exists; reads only, deletes nothing."""
+        now = now or utcnow()
+        with self._session() as s:
+            row = s.get(ConversationRow, key)
+            return row is not None and now - row.updated_at <= self.ttl
+
     def clear(self, key: str) -> None:
         with self._session.begin() as s:
             s.execute(delete(ConversationRow).where(ConversationRow.key == key))
@@ -170,6 +177,15 @@ class Store:
             return list(s.scalars(q))
 
     # -- de-duplication -------------------------------------------------------------------
+    def purge_processed_events(
+        self, older_than: timedelta = timedelta(days=1), now: datetime | None = None
+    ) -> int:
+        """Forget delivery ids older than Slack's retry window, so the table stays small."""
+        cutoff = (now or utcnow()) - older_than
+        with self._session.begin() as s:
+            res = s.execute(delete(ProcessedEventRow).where(ProcessedEventRow.created_at < cutoff))
+            return int(res.rowcount or 0)
+
     def claim_event(self, key: str, now: datetime | None = None) -> bool:
         """True the first time ``key`` is seen, False for every redelivery (any process)."""
         try:

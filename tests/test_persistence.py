@@ -37,3 +37,21 @@ def test_event_claims_are_unique(store: Store) -> None:
     assert store.claim_event("Ev1")
     assert not store.claim_event("Ev1")
     assert store.claim_event("Ev2")
+
+
+def test_exists_and_purge(store: Store) -> None:
+    from datetime import timedelta
+
+    from bot.store import utcnow
+
+    assert not store.exists("k")
+    store.save("k", "u", {"stage": "menu"})
+    assert store.exists("k")
+    store.save("k", "u", {"stage": "menu"}, now=utcnow() - timedelta(hours=1))
+    assert not store.exists("k")
+    assert store.load("k") == (None, True)  # exists() did not delete it; load() does
+
+    store.claim_event("old", now=utcnow() - timedelta(days=2))
+    store.claim_event("new")
+    assert store.purge_processed_events() == 1
+    assert store.claim_event("old") and not store.claim_event("new")
