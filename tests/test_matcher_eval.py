@@ -45,5 +45,9 @@ def test_readings_must_cover_whole_words(matcher: Matcher) -> None:
 
 
 def test_out_of_scope_examples_decline_office_questions(matcher: Matcher) -> None:
-    for text in ("会議室の予約の仕方を教えて", "パソコンが起動しません", "年休の申請はどこからですか"):
+    for text in (
+        "会議室の予約の仕方を教えて",
+        "パソコンが起動しません",
+        "年休の申請はどこからですか",
+    ):
         assert matcher.match(text).confidence == "none", text

@@ -33,7 +33,9 @@ def cache_key(kb: KnowledgeBase, policy: MatchPolicy) -> str:
     return h.hexdigest()[:24]
 
 
-def load_matcher(kb: KnowledgeBase, cache_dir: Path | None, policy: MatchPolicy | None = None) -> Matcher:
+def load_matcher(
+    kb: KnowledgeBase, cache_dir: Path | None, policy: MatchPolicy | None = None
+) -> Matcher:
     """The cached matcher for ``kb`` when there is one, else a fresh build (then cached)."""
     policy = policy or MatchPolicy()
     if cache_dir is None:
