@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 import re
 from collections.abc import Mapping
+from dataclasses import replace
 from typing import Any
 
 from bot import render_text as rt
@@ -102,11 +103,15 @@ class Engine:
                 state,
             )
         c = compact(norm)
+        # a number picks an option in the order shown (the terminal's habit, typed anywhere)
+        offered = (state or {}).get("options") or []
+        if c.isdigit() and offered:
+            idx = int(c)
+            if 1 <= idx <= len(offered):
+                return self._choose(replace(msg, text=None, choose=offered[idx - 1]), state, False)
         # answers to 「こんな状況に陥っていませんか？」 typed instead of clicked
         if state and state.get("stage") == "situation":
             card = self.kb.card(state["card"])
-            if c.isdigit() and card.situations and int(c) in {s.n for s in card.situations}:
-                return self._show_situation(msg, card, int(c), state)
             suggested = state.get("suggested") or []
             if _YES.match(c) and suggested:
                 return self._show_situation(msg, card, int(suggested[0]), state)

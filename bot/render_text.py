@@ -25,7 +25,8 @@ def card_heading(card: Card) -> str:
 
 
 def situation_label(s: Situation) -> str:
-    return short(f"{s.n}. {s.title}", 60)
+    """Button label; unnumbered, because the terminal numbers options in display order."""
+    return short(s.title, 60)
 
 
 def citations(kb: KnowledgeBase, cites: tuple[Citation, ...]) -> str:
@@ -53,8 +54,8 @@ def situations_text(card: Card, order: tuple[int, ...]) -> str:
     lines = []
     for n in order:
         s = card.situation(n)
-        lines.append(f"{s.n}. {s.title}")
-        lines.append(f"   → {s.question}")
+        lines.append(f"◇ {s.title}")
+        lines.append(f"   {s.question}")
     return "\n".join(lines)
 
 

@@ -116,7 +116,7 @@ def test_check_and_help(tmp_path: Path) -> None:
 def test_interactive_chat_with_numbers(tmp_path: Path) -> None:
     proc = hintbot(["chat"], tmp_path, "協議体がお客様状態で困っている\n1\n99\nq\n")
     assert proc.returncode == 0, proc.stderr
-    assert "[1] 1. 協議体の設置や開催が目的になっている。" in proc.stdout
+    assert "[1] 協議体の設置や開催が目的になっている。" in proc.stdout
     assert "【対策1】" in proc.stdout
     assert "番号で選ぶか" in proc.stdout
 
