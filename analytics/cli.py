@@ -81,10 +81,10 @@ def register(subparsers: Any, settings_factory: SettingsFactory) -> None:
 
 def _service(settings: Settings) -> Any:
     from analytics.service import DataService
-    from bot.db import create_schema, make_engine
+    from bot.db import ensure_schema, make_engine
 
     engine = make_engine(settings.database_url)
-    create_schema(engine)
+    ensure_schema(engine)
     return DataService.load(settings, engine)
 
 

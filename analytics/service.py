@@ -36,7 +36,7 @@ from analytics.query import (
 )
 from analytics.tables import RAW_FILES, DataStore, add_derived, build_series, load_real
 from analytics.textutil import normalize
-from bot.db import create_schema
+from bot.db import ensure_schema
 from bot.replies import DataReply
 from bot.settings import Settings
 
@@ -80,7 +80,7 @@ class DataService:
             )
             add_derived(sample, catalog)
         store = DataStore(catalog, geo, settings.base_year, real, sample)
-        create_schema(engine)
+        ensure_schema(engine)
         store.refresh_imported(engine, force=True)
         answerer = Answerer(
             catalog=catalog,

@@ -58,10 +58,10 @@ def cmd_match(args: argparse.Namespace) -> int:
     matcher = load_matcher(kb, settings.cache_dir)
     data = None
     if not args.no_data:
-        from bot.db import create_schema, make_engine
+        from bot.db import ensure_schema, make_engine
 
         db = make_engine(settings.database_url)
-        create_schema(db)
+        ensure_schema(db)
         data = load_data_service(settings, db)
     router = Router(matcher, data)
     for lineno, line in enumerate(sys.stdin, 1):

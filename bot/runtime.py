@@ -9,7 +9,7 @@ from datetime import timedelta
 
 from sqlalchemy import Engine as SAEngine
 
-from bot.db import create_schema, make_engine
+from bot.db import ensure_schema, make_engine
 from bot.engine import Engine
 from bot.knowledge.loader import load_knowledge
 from bot.knowledge.model import KnowledgeBase
@@ -45,7 +45,7 @@ def build_runtime(
     """Load and validate everything; raises ``KnowledgeError`` with a Japanese report."""
     kb = load_knowledge(settings.knowledge_dir)
     db = db or make_engine(settings.database_url)
-    create_schema(db)
+    ensure_schema(db)
     store = Store(db, ttl=timedelta(minutes=settings.conversation_ttl_minutes))
     data = load_data_service(settings, db) if with_data else None
     engine = Engine(kb, store, load_matcher(kb, settings.cache_dir), data)

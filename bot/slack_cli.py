@@ -151,14 +151,14 @@ def _gunicorn_has(setting: str) -> bool:
 
 
 def _serve_http(settings: Settings, args: argparse.Namespace, verbose: bool) -> int:
-    from bot.db import create_schema, make_engine
+    from bot.db import ensure_schema, make_engine
 
     problem = _check_token(settings)
     if problem:
         print(problem, file=sys.stderr)
         return 2
-    # create the tables once here, so the workers do not race to create them
-    create_schema(make_engine(settings.database_url))
+    # create (new database) or check the schema once here, before the workers start
+    ensure_schema(make_engine(settings.database_url))
     argv = gunicorn_argv(args.host, args.port, args.workers)
     if verbose:
         os.environ["HINTBOT_VERBOSE"] = "1"

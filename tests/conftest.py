@@ -7,13 +7,13 @@ from pathlib import Path
 
 import pytest
 
-from bot.db import create_schema, make_engine
 from bot.engine import Engine
 from bot.knowledge.loader import load_knowledge
 from bot.knowledge.model import KnowledgeBase
 from bot.matching.matcher import Matcher
 from bot.replies import Inbound, Reply
 from bot.store import Store
+from tests.dbutil import POSTGRES, drop_test_schemas, fresh_engine
 
 ROOT = Path(__file__).resolve().parent.parent
 KNOWLEDGE = ROOT / "knowledge"
@@ -30,10 +30,27 @@ def matcher(kb: KnowledgeBase) -> Matcher:
     return Matcher(kb)
 
 
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """``@pytest.mark.postgres`` tests run only against PostgreSQL (TEST_DATABASE_URL)."""
+    if POSTGRES:
+        return
+    skip = pytest.mark.skip(reason="PostgreSQL only: set TEST_DATABASE_URL (make test-postgres)")
+    for item in items:
+        if "postgres" in item.keywords:
+            item.add_marker(skip)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _test_databases() -> Iterator[None]:
+    """Drop the PostgreSQL schemas the session created (nothing to do on SQLite)."""
+    yield
+    drop_test_schemas()
+
+
 @pytest.fixture()
 def store() -> Iterator[Store]:
-    db = make_engine("sqlite://")
-    create_schema(db)
+    """A new database per test: in-memory SQLite, or PostgreSQL with TEST_DATABASE_URL."""
+    db = fresh_engine()
     yield Store(db)
     db.dispose()
 

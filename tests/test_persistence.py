@@ -10,12 +10,13 @@ from bot.knowledge.model import KnowledgeBase
 from bot.matching.matcher import Matcher
 from bot.replies import Inbound
 from bot.store import Store
+from tests.dbutil import fresh_url
 
 
 def test_restart_continues_the_conversation(
     tmp_path: Path, kb: KnowledgeBase, matcher: Matcher
 ) -> None:
-    url = f"sqlite:///{tmp_path}/bot.sqlite3"
+    url = fresh_url(tmp_path, "bot")  # a file, or PostgreSQL with TEST_DATABASE_URL
     db1 = make_engine(url)
     create_schema(db1)
     first = Engine(kb, Store(db1), matcher).handle(Inbound("k", "u", text="SCに丸投げになっている"))

@@ -7,15 +7,15 @@ from pathlib import Path
 import pytest
 
 from analytics.service import DataService
-from bot.db import make_engine
 from bot.settings import ROOT, Settings
+from tests.dbutil import fresh_engine
 
 DATA = ROOT / "data"
 
 
 def make_service(chart_dir: Path) -> DataService:
     settings = Settings(database_url="sqlite://", data_dir=DATA, chart_dir=chart_dir)
-    return DataService.load(settings, make_engine("sqlite://"))
+    return DataService.load(settings, fresh_engine())
 
 
 @pytest.fixture(scope="session")

@@ -9,13 +9,14 @@ import pytest
 
 from analytics.cli import get_import_group, register
 from bot.settings import ROOT, Settings
+from tests.dbutil import fresh_url
 
 
 def parser(tmp_path: Path) -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="hintbot")
     sub = p.add_subparsers(dest="cmd")
     settings = Settings(
-        database_url=f"sqlite:///{tmp_path / 'cli.sqlite3'}",
+        database_url=fresh_url(tmp_path, "cli"),
         data_dir=ROOT / "data",
         chart_dir=tmp_path / "charts",
     )

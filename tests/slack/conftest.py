@@ -22,6 +22,7 @@ from bot.testing.driver import SlackSender, serve_in_process
 from bot.testing.fake_slack import FakeSlack
 from bot.testing.harness import SlackHarness
 from bot.wsgi import make_application
+from tests.dbutil import fresh_url
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -45,7 +46,7 @@ def fake() -> Iterator[FakeSlack]:
 @pytest.fixture()
 def settings(fake: FakeSlack, tmp_path: Path) -> Settings:
     return Settings(
-        database_url=f"sqlite:///{tmp_path}/slack.sqlite3",
+        database_url=fresh_url(tmp_path, "slack"),
         slack_bot_token="xoxb-test-token-not-real",
         slack_signing_secret=fake.signing_secret,
         slack_api_url=fake.api_url,
