@@ -6,6 +6,7 @@ the configuration here, so an installed wheel migrates exactly like a checkout.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -23,6 +24,8 @@ MIGRATIONS_DIR = Path(__file__).resolve().parent
 VERSION_TABLE = "alembic_version"
 # pg_advisory_xact_lock key ("hint" in ASCII): one schema change at a time per database
 SCHEMA_LOCK_KEY = 0x68696E74
+# Alembic's ``op``/``context`` proxies are process-global: one migration run per process
+_PROCESS_LOCK = threading.RLock()
 
 StateKind = Literal["empty", "current", "outdated", "unversioned", "unknown"]
 
@@ -99,15 +102,21 @@ def _is_known(rev: str) -> bool:
 
 
 def lock(conn: Connection) -> None:
-    """Serialise schema work across processes (PostgreSQL); released at commit/rollback."""
+    """Serialise schema work across processes; released at commit/rollback.
+
+    PostgreSQL: a transaction-level advisory lock. SQLite: take the write lock up front
+    (``BEGIN IMMEDIATE``), so the DDL that follows is one atomic transaction as well.
+    """
     if conn.dialect.name == "postgresql":
         conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": SCHEMA_LOCK_KEY})
+    elif conn.dialect.name == "sqlite":
+        conn.exec_driver_sql("BEGIN IMMEDIATE")
 
 
 @contextmanager
 def locked(engine: Engine) -> Iterator[Connection]:
-    """One transaction holding the schema lock; DDL on PostgreSQL commits all or nothing."""
-    with engine.begin() as conn:
+    """One transaction holding the schema lock: the schema changes all or not at all."""
+    with _PROCESS_LOCK, engine.begin() as conn:
         lock(conn)
         yield conn
 
