@@ -51,3 +51,14 @@ def test_out_of_scope_examples_decline_office_questions(matcher: Matcher) -> Non
         "年休の申請はどこからですか",
     ):
         assert matcher.match(text).confidence == "none", text
+
+
+def test_sequential_voicing_in_kana_input(matcher: Matcher) -> None:
+    # 担い手不足 is read にないてふそく; users type the voiced にないてぶそく
+    res = matcher.match("にないてぶそく")
+    assert res.cards and res.cards[0].card == "04"
+
+
+def test_logistics_request_with_a_domain_word_is_declined(matcher: Matcher) -> None:
+    # one domain word in an office request is not a worry about community building
+    assert matcher.match("協議体の委員の報酬の支払い方法").confidence == "none"

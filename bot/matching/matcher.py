@@ -26,7 +26,7 @@ import numpy as np
 from rapidfuzz import fuzz
 
 from bot.knowledge.model import Card, KnowledgeBase
-from bot.matching.normalize import compact, normalize
+from bot.matching.normalize import compact, fold_kana, normalize
 from bot.matching.reading import analyse
 
 Confidence = str  # "confident" | "ambiguous" | "none"
@@ -40,6 +40,7 @@ class MatchPolicy:
     minimum: float = 0.30  # below: nothing matches
     ambiguous_spread: float = 0.15  # cards within this of the top are offered together
     oos_margin: float = 0.1  # the top card must beat the closest out-of-scope topic by this
+    oos_sentence_margin: float = 0.1  # ... and no out-of-scope sentence may be this much closer
 
 
 @dataclass(frozen=True)
@@ -103,7 +104,7 @@ W_COUNTERMEASURE = 0.8
 MIN_READING = 3  # reading matches need at least this many kana
 MIN_FUZZY = 5  # fuzzy matches need at least this many kana
 FUZZY_CUTOFF = 90.0
-SMALL_INDEX = 3000  # sentence vectors up to which scoring stays in plain Python
+SMALL_INDEX = 1000  # sentence vectors up to which scoring stays in plain Python
 COVERAGE_POWER = 0.5  # how strongly sentence similarity is damped by unexplained words
 PHRASE_SCALE = 2.5  # phrase evidence saturates: 1 - exp(-sum / scale)
 W_PHRASE = 0.85
@@ -149,7 +150,7 @@ class _Query:
         c = norm.replace(" ", "")
         a = analyse(norm)
         feats = _features_norm(expanded if expanded is not None else norm)
-        return cls(c, a.reading, a.bounds, frozenset(_ascii_words(c)), feats)
+        return cls(c, fold_kana(a.reading), a.bounds, frozenset(_ascii_words(c)), feats)
 
 
 @dataclass(frozen=True)
@@ -313,19 +314,18 @@ class _Index:
             return {}
         if self.small:
             return self._sentence_scores_py(qv)
-        dots = np.zeros(self.n_vectors)
-        covered = np.zeros(self.n_vectors)
-        hit = False
-        for f, w in qv.items():
-            post = self.postings.get(f)
-            if post is None:
-                continue
-            vids, ws = post
-            dots[vids] += w * ws
-            covered[vids] += w * w
-            hit = True
-        if not hit:
+        parts = [(w, self.postings[f]) for f, w in qv.items() if f in self.postings]
+        if not parts:
             return {}
+        vids = np.concatenate([p[0] for _, p in parts])
+        dots = np.bincount(
+            vids, weights=np.concatenate([w * p[1] for w, p in parts]), minlength=self.n_vectors
+        )
+        covered = np.bincount(
+            vids,
+            weights=np.concatenate([np.full(len(p[0]), w * w) for w, p in parts]),
+            minlength=self.n_vectors,
+        )
         sims = dots * np.power(covered, COVERAGE_POWER / 2)
         best = np.maximum.reduceat(sims, self.starts)
         nz = np.flatnonzero(best > 0)
@@ -348,7 +348,8 @@ class _Index:
                 best[ti] = sim
         return best
 
-    def score(self, q: _Query) -> list[tuple[int, float, list[str]]]:
+    def score(self, q: _Query) -> list[tuple[int, float, list[str], float]]:
+        """(target, score, matched labels, sentence similarity), best first."""
         phrases = self.phrase_scores(q)
         sents = self.sentence_scores(q.features)
         out = []
@@ -358,7 +359,7 @@ class _Index:
             s = sents.get(ti, 0.0)
             # noisy-OR: either kind of evidence alone can carry a match, both reinforce
             score = 1 - (1 - W_PHRASE * p_norm) * (1 - W_SENTENCE * s)
-            out.append((ti, score, labels))
+            out.append((ti, score, labels, s))
         out.sort(key=lambda x: (-x[1], x[0]))
         return out
 
@@ -372,7 +373,7 @@ def _phrase(text: str, weight: float, label: str | None = None) -> _Phrase | Non
     c = compact(text)
     if not c:
         return None
-    return _Phrase(c, analyse(normalize(text)).reading, weight, label or text)
+    return _Phrase(c, fold_kana(analyse(normalize(text)).reading), weight, label or text)
 
 
 def _add(target: _Target, items: Iterable[tuple[str, float]]) -> None:
@@ -474,17 +475,17 @@ class Matcher:
             return MatchResult("", (), "none")
         query = _Query.of(norm, self._expand_norm(norm))
         scored = self._cards.score(query)
-        keys = [self._cards.targets[ti].key for ti, _, _ in scored]
-        oos = max(
-            (sc for k, (_, sc, _) in zip(keys, scored, strict=True) if k.startswith(OOS_PREFIX)),
-            default=0.0,
-        )
+        keys = [self._cards.targets[x[0]].key for x in scored]
+        is_oos = [k.startswith(OOS_PREFIX) for k in keys]
+        oos = max((x[1] for x, o in zip(scored, is_oos, strict=True) if o), default=0.0)
+        oos_sent = max((x[3] for x, o in zip(scored, is_oos, strict=True) if o), default=0.0)
+        card_rows = [x for x, o in zip(scored, is_oos, strict=True) if not o]
         cards = tuple(
-            CardScore(k, round(score, 4), tuple(labels))
-            for k, (_, score, labels) in zip(keys, scored, strict=True)
-            if not k.startswith(OOS_PREFIX)
+            CardScore(self._cards.targets[ti].key, round(score, 4), tuple(labels))
+            for ti, score, labels, _ in card_rows
         )
-        confidence = self._confidence(cards, oos)
+        top_sent = card_rows[0][3] if card_rows else 0.0
+        confidence = self._confidence(cards, oos, oos_sent - top_sent)
         situations: tuple[SituationScore, ...] = ()
         if cards and confidence != "none":
             situations = self._rank(cards[0].card, query)
@@ -497,7 +498,7 @@ class Matcher:
     def _rank(self, card_id: str, query: _Query) -> tuple[SituationScore, ...]:
         index = self._situations[card_id]
         scored = index.score(query)
-        by_key = {index.targets[ti].key: (score, labels) for ti, score, labels in scored}
+        by_key = {index.targets[ti].key: (score, labels) for ti, score, labels, _ in scored}
         out = []
         for s in self.kb.card(card_id).situations:
             score, labels = by_key.get(s.id, (0.0, []))
@@ -505,12 +506,17 @@ class Matcher:
         out.sort(key=lambda x: (-x.score, x.n))
         return tuple(out)
 
-    def _confidence(self, cards: tuple[CardScore, ...], oos: float = 0.0) -> Confidence:
+    def _confidence(
+        self, cards: tuple[CardScore, ...], oos: float = 0.0, oos_lead: float = 0.0
+    ) -> Confidence:
         p = self.policy
         if not cards or cards[0].score < p.minimum:
             return "none"
         if oos > 0 and cards[0].score < oos + p.oos_margin:
             return "none"  # closer to something the bot does not cover
+        if oos_lead > p.oos_sentence_margin:
+            # the sentence reads like an out-of-scope request; one domain word is not a worry
+            return "none"
         second = cards[1].score if len(cards) > 1 else 0.0
         top = cards[0].score
         if top >= p.certain or (top >= p.confident and top - second >= p.margin):

@@ -53,3 +53,20 @@ def compact(text: str) -> str:
 
 def kata_to_hira(text: str) -> str:
     return "".join(chr(ord(c) - 0x60) if "ァ" <= c <= "ヶ" else c for c in text)
+
+
+_VOICED = "がぎぐげござじずぜぞだぢづでどばびぶべぼぱぴぷぺぽゔ"
+_PLAIN = "かきくけこさしすせそたちつてとはひふへほはひふへほう"
+_SMALL = "ぁぃぅぇぉっゃゅょゎ"
+_LARGE = "あいうえおつやゆよわ"
+_FOLD = str.maketrans(_VOICED + _SMALL, _PLAIN + _LARGE)
+
+
+def fold_kana(reading: str) -> str:
+    """Fold voiced and small kana (ぶそく ≈ ふそく, こうりよう ≈ こうりょう), one character for one.
+
+    Sequential voicing (担い手不足 read にないてぶそく by a user) and the full-size 拗音 of some
+    official readings should not break a reading match; lengths are kept so word boundaries
+    computed on the unfolded reading still apply.
+    """
+    return reading.translate(_FOLD)
