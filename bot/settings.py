@@ -29,6 +29,11 @@ class Settings:
     slack_api_url: str | None = None
     # Indicators: the start of 「今後10年」 (2025 → 2035 by default)
     base_year: int = 2025
+    # Survey digests: weekly time, days before each 検討会, catch-up window, time zone
+    digest_weekly: str = "mon 09:00"
+    digest_days_before: int = 3
+    digest_grace_hours: int = 12
+    timezone: str = "Asia/Tokyo"
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -49,6 +54,20 @@ class Settings:
             updates["conversation_ttl_minutes"] = int(env["HINTBOT_CONVERSATION_TTL_MINUTES"])
         if env.get("HINTBOT_BASE_YEAR"):
             updates["base_year"] = int(env["HINTBOT_BASE_YEAR"])
+        if env.get("HINTBOT_DIGEST_WEEKLY"):
+            updates["digest_weekly"] = env["HINTBOT_DIGEST_WEEKLY"]
+        if env.get("HINTBOT_TIMEZONE"):
+            updates["timezone"] = env["HINTBOT_TIMEZONE"]
+        for key, attr in (
+            ("HINTBOT_DIGEST_DAYS_BEFORE", "digest_days_before"),
+            ("HINTBOT_DIGEST_GRACE_HOURS", "digest_grace_hours"),
+        ):
+            if env.get(key):
+                if not env[key].strip().isdigit():
+                    from bot.errors import UserError
+
+                    raise UserError(f"{key} は 0 以上の整数で指定してください（値: {env[key]!r}）。")
+                updates[attr] = int(env[key])
         for key, attr in (
             ("SLACK_BOT_TOKEN", "slack_bot_token"),
             ("SLACK_APP_TOKEN", "slack_app_token"),
