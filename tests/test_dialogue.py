@@ -232,3 +232,11 @@ def test_card_buttons_work_without_a_conversation(say: Callable[..., Reply]) -> 
     reply = say(choose="card:10")
     assert reply.kind == "card" and reply.card == "10"
     assert say(choose="situation:10-1").countermeasures == (1, 2)
+
+
+def test_a_match_without_telling_words_says_which_worry_it_resembles(
+    say: Callable[..., Reply],
+) -> None:
+    reply = say("住民は自分の健康づくりには熱心だが、困っている近所の高齢者には目が向いていない")
+    assert reply.card == "01"
+    assert "という悩みに近いと判断しました" in reply.lead or "手がかり" in reply.lead

@@ -63,6 +63,7 @@ class MatchResult:
     cards: tuple[CardScore, ...]  # best first
     confidence: Confidence
     situations: tuple[SituationScore, ...] = ()  # within the top card, best first
+    example: str | None = None  # the top card's worry closest to the query (why it matched)
 
     @property
     def top(self) -> CardScore | None:
@@ -93,6 +94,8 @@ class _Target:
     key: str
     phrases: list[_Phrase] = field(default_factory=list)
     sentences: list[Counter[str]] = field(default_factory=list)
+    # per sentence, the text to quote as "close to this worry" (None: not a worry, e.g. a keyword)
+    examples: list[str | None] = field(default_factory=list)
 
 
 # Weights of each source of phrases and sentences.
@@ -224,11 +227,15 @@ class _Index:
         # target are contiguous so a per-target maximum is one reduceat
         postings: dict[str, tuple[list[int], list[float]]] = defaultdict(lambda: ([], []))
         owner: list[int] = []
+        self.quotable: dict[int, list[tuple[dict[str, float], str]]] = defaultdict(list)
         for ti, t in enumerate(targets):
-            for sent in t.sentences:
+            examples = t.examples or [None] * len(t.sentences)
+            for sent, example in zip(t.sentences, examples, strict=True):
                 vec = self._weigh(sent)
                 if not vec:
                     continue
+                if example:
+                    self.quotable[ti].append((vec, example))
                 vid = len(owner)
                 owner.append(ti)
                 for f, w in vec.items():
@@ -348,6 +355,16 @@ class _Index:
                 best[ti] = sim
         return best
 
+    def closest_example(self, ti: int, feats: Counter[str], minimum: float = 0.3) -> str | None:
+        """The worry of target ``ti`` closest to the query, to say why a card was chosen."""
+        qv = self._weigh(feats)
+        best, text = minimum, None
+        for vec, example in self.quotable.get(ti, ()):
+            d = sum(w * vec.get(f, 0.0) for f, w in qv.items())
+            if d >= best:
+                best, text = d, example
+        return text
+
     def score(self, q: _Query) -> list[tuple[int, float, list[str], float]]:
         """(target, score, matched labels, sentence similarity), best first."""
         phrases = self.phrase_scores(q)
@@ -428,14 +445,19 @@ class Matcher:
             _add(t, [(s.title, W_SITUATION)])
             _add(t, [(k, W_SITUATION) for k in s.keywords])
         _add(t, [(c.title, W_COUNTERMEASURE) for c in card.countermeasures])
-        texts = [card.title, *card.worries, *card.paraphrases, *card.keywords]
+        worries = [*card.worries, *card.paraphrases, *(s.title for s in card.situations)]
+        others = [card.title, *card.keywords]
         for s in card.situations:
-            texts += [s.title, s.question, *_sentences(s.explanation)]
+            others += [s.question, *_sentences(s.explanation)]
         for c in card.countermeasures:
-            texts.append(c.title)
-        texts += _sentences(card.introduction)
-        for text in texts:
+            others.append(c.title)
+        others += _sentences(card.introduction)
+        for text in worries:
             t.sentences.append(_features(self.expand(text)))
+            t.examples.append(" ".join(text.split()))
+        for text in others:
+            t.sentences.append(_features(self.expand(text)))
+            t.examples.append(None)
         return t
 
     def _situation_target(self, card: Card, n: int) -> _Target:
@@ -487,9 +509,11 @@ class Matcher:
         top_sent = card_rows[0][3] if card_rows else 0.0
         confidence = self._confidence(cards, oos, oos_sent - top_sent)
         situations: tuple[SituationScore, ...] = ()
+        example = None
         if cards and confidence != "none":
             situations = self._rank(cards[0].card, query)
-        return MatchResult(norm, cards, confidence, situations)
+            example = self._cards.closest_example(card_rows[0][0], query.features)
+        return MatchResult(norm, cards, confidence, situations, example)
 
     def rank_situations(self, card_id: str, text: str) -> tuple[SituationScore, ...]:
         norm = normalize(text)
