@@ -44,6 +44,7 @@ def config(connection: Connection | None = None, url: str | None = None) -> Conf
     cfg = Config()
     cfg.set_main_option("script_location", str(MIGRATIONS_DIR))
     cfg.set_main_option("version_path_separator", "os")
+    cfg.set_main_option("file_template", "%%(rev)s")  # ids already carry the slug
     if url:
         cfg.set_main_option("sqlalchemy.url", url.replace("%", "%%"))
     cfg.attributes["connection"] = connection
