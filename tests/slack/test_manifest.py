@@ -8,6 +8,7 @@ import yaml
 
 from bot.listeners.commands import COMMAND
 from bot.listeners.shortcuts.consult_message import CALLBACK_ID
+from bot.survey.slack import REGISTER_COMMAND, SURVEY_COMMAND
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -17,7 +18,11 @@ def test_manifest_declares_every_surface_the_app_handles() -> None:
     features, settings = m["features"], m["settings"]
     assert features["app_home"]["home_tab_enabled"] is True
     assert features["app_home"]["messages_tab_enabled"] is True
-    assert [c["command"] for c in features["slash_commands"]] == [COMMAND]
+    assert [c["command"] for c in features["slash_commands"]] == [
+        COMMAND,
+        SURVEY_COMMAND,
+        REGISTER_COMMAND,
+    ]
     [shortcut] = features["shortcuts"]
     assert shortcut["callback_id"] == CALLBACK_ID and shortcut["type"] == "message"
     assert shortcut["name"] == "このメッセージで相談"

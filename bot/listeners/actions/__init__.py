@@ -8,7 +8,7 @@ from typing import Any
 from slack_bolt import App
 from slack_sdk import WebClient
 
-from bot.listeners.actions import home_button, option_button
+from bot.listeners.actions import home_button, option_button, registration
 from bot.listeners.common import ack_now
 from bot.slack.advisor import advisor_for
 from bot.slack.blocks import HOME_ACTION, OPTION_ACTION
@@ -25,3 +25,4 @@ def register(app: App) -> None:
 
     app.action(re.compile(rf"^{OPTION_ACTION}:"))(ack=ack_now, lazy=[on_option_button])
     app.action(re.compile(rf"^{HOME_ACTION}:"))(ack=ack_now, lazy=[on_home_button])
+    registration.register(app)

@@ -7,7 +7,7 @@ from typing import Any
 from slack_bolt import App, Respond
 from slack_sdk import WebClient
 
-from bot.listeners.commands import hint
+from bot.listeners.commands import hint, hint_register, survey
 from bot.slack.advisor import advisor_for
 
 COMMAND = "/hint"
@@ -20,3 +20,5 @@ def register(app: App) -> None:
         hint.handle(advisor, body, client, respond)
 
     app.command(COMMAND)(ack=hint.ack_command, lazy=[on_hint_command])
+    survey.register(app)
+    hint_register.register(app)
