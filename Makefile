@@ -23,6 +23,11 @@ check: $(STAMP)
 test: $(STAMP)
 	$(BIN)/python -m pytest
 
+# The whole suite again against a real PostgreSQL: the local server on 127.0.0.1:5432 (a fresh
+# database, dropped after) or else a throwaway cluster; nothing is left running.
+test-postgres: $(STAMP)
+	PY=$(BIN)/python .ci/with-postgres.sh $(BIN)/python -m pytest
+
 lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
