@@ -1,0 +1,322 @@
+"""``make bench`` section "postgres": the production footing measured on a real PostgreSQL.
+
+A temporary database on the local server (created and dropped here), ``hintbot serve --http
+--workers 2`` (gunicorn, two worker processes) against the local Slack emulation, and 50
+simulated people × 40 events each at once: a worry typed in a DM, then a click on the answer's
+first button, alternating. Every fourth event is delivered twice (a Slack retry, or the same
+delivery reaching both workers), which must not be answered twice. Measured: errors,
+duplicate replies, lost log rows, and the time from sending an event to its chat.postMessage.
+
+Run alone: ``python -m bot.ops_bench`` (prints JSON). ``HINTBOT_BENCH_PG`` overrides the
+server (default ``postgresql://postgres@127.0.0.1:5432/postgres``).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import secrets
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+from typing import Any, LiteralString
+
+ADMIN_URL = "postgresql://postgres@127.0.0.1:5432/postgres"
+WORRIES = (
+    "協議体がお客様状態で困っている",
+    "移動支援の担い手がいない",
+    "生活支援コーディネーターに丸投げになっている",
+    "住民の意識が高まらない",
+    "通いの場の参加者が固定化している",
+    "他部署との連携がうまくいかない",
+    "総合事業の担い手が足りない",
+    "町内会との連携が進まない",
+)
+ENGINE_FAILURE = "処理中に問題が起きました"
+
+
+def percentile(values: list[float], q: float) -> float:
+    """Nearest-rank percentile (q in 0..100)."""
+    if not values:
+        return float("nan")
+    ordered = sorted(values)
+    k = max(0, min(len(ordered) - 1, round(q / 100 * len(ordered) + 0.5) - 1))
+    return ordered[k]
+
+
+def _admin_url() -> str:
+    return os.environ.get("HINTBOT_BENCH_PG") or ADMIN_URL
+
+
+def _reachable(url: str) -> str | None:
+    """None when the server answers, else why not."""
+    import psycopg
+
+    try:
+        with psycopg.connect(url, connect_timeout=3) as conn:
+            conn.execute("SELECT 1")
+    except Exception as exc:
+        return f"{type(exc).__name__}: {str(exc).strip()[:120]}"
+    return None
+
+
+class TempDatabase:
+    """CREATE DATABASE on enter, DROP DATABASE … WITH (FORCE) on exit."""
+
+    def __init__(self, admin_url: str) -> None:
+        self.admin_url = admin_url
+        self.name = f"hintbot_bench_{secrets.token_hex(4)}"
+
+    def _execute(self, template: LiteralString) -> None:
+        import psycopg
+        from psycopg import sql
+
+        statement = sql.SQL(template).format(sql.Identifier(self.name))
+        with psycopg.connect(self.admin_url, autocommit=True, connect_timeout=5) as conn:
+            conn.execute(statement)
+
+    @property
+    def url(self) -> str:
+        from sqlalchemy import make_url
+
+        u = make_url(self.admin_url).set(drivername="postgresql+psycopg", database=self.name)
+        return u.render_as_string(hide_password=False)
+
+    def __enter__(self) -> TempDatabase:
+        self._execute("CREATE DATABASE {}")
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._execute("DROP DATABASE IF EXISTS {} WITH (FORCE)")
+
+
+def _bench_slack() -> Any:
+    """The local Slack, plus a wake-up per channel: fifty people waiting on one shared
+    condition would wake each other on every call, and the load generator (not the bot)
+    would become what is measured."""
+    from bot.testing.fake_slack import Call, FakeSlack, _decode_body
+
+    class BenchSlack(FakeSlack):
+        def __init__(self) -> None:
+            super().__init__()
+            self._signals: dict[str, threading.Event] = {}
+            self._signals_lock = threading.Lock()
+
+        def signal(self, channel: str) -> threading.Event:
+            with self._signals_lock:
+                return self._signals.setdefault(channel, threading.Event())
+
+        def _dispatch(
+            self, path: str, headers: dict[str, str], raw: bytes
+        ) -> tuple[int, dict[str, Any] | bytes, dict[str, str]]:
+            result = super()._dispatch(path, headers, raw)
+            if path.startswith("/api/chat.postMessage"):
+                self.signal(str(_decode_body(headers, raw).get("channel"))).set()
+            return result
+
+        def await_posts(self, channel: str, count: int, timeout: float) -> list[Call]:
+            event = self.signal(channel)
+            deadline = time.monotonic() + timeout
+            while True:
+                event.clear()
+                posts = self.posts(channel)
+                if len(posts) >= count:
+                    return posts
+                if not event.wait(max(0.0, deadline - time.monotonic())):
+                    raise TimeoutError(f"{channel}: {len(posts)} of {count} replies")
+
+    return BenchSlack()
+
+
+def _first_button_value(blocks: list[dict[str, Any]]) -> str | None:
+    for b in blocks:
+        acc = b.get("accessory") or {}
+        if acc.get("type") == "button":
+            return str(acc["value"])
+        for el in b.get("elements") or []:
+            if el.get("type") == "button":
+                return str(el["value"])
+    return None
+
+
+def _load(
+    fake: Any,
+    sender: Any,
+    users: int,
+    per_user: int,
+    think: tuple[float, float],
+    prefix: str,
+    deadline_s: float = 30.0,
+) -> dict[str, float]:
+    """``users`` people at once, each sending ``per_user`` events one after another, pausing
+    ``think`` seconds (uniform) after each reply as a person reading it would."""
+    import random
+
+    from bot.testing import payloads as P
+
+    lock = threading.Lock()
+    replies: list[float] = []
+    errors = 0
+    extra = 0
+    start_gate = threading.Barrier(users)
+
+    def person(u: int) -> None:
+        nonlocal errors, extra
+        user = f"UB{prefix}{u:04d}"
+        channel = f"D{user}"
+        last: Any = None
+        pause = random.Random(u)
+        start_gate.wait()
+        for step in range(per_user):
+            if step and think[1] > 0:
+                time.sleep(pause.uniform(*think))  # reading the answer (not measured)
+            value = None
+            if last is not None and step % 2:
+                value = _first_button_value(last.json_field("blocks") or [])
+            t0 = time.monotonic()
+            try:
+                if value is not None:
+                    msg = P.posted_message(last.body, last.response["ts"])
+                    click = P.block_actions(value, message=msg, channel=channel, user=user)
+                    resp = sender.interaction(click)
+                    if step % 8 == 3:  # a double click: Slack sends it twice
+                        sender.interaction(click)
+                        with lock:
+                            extra += 1
+                else:
+                    text = WORRIES[(u + step) % len(WORRIES)]
+                    payload = P.event_callback(P.dm_message(text, user=user))
+                    resp = sender.event(payload)
+                    if step % 8 == 0:  # Slack retries the same event_id
+                        sender.event(payload, retry_num=1)
+                        with lock:
+                            extra += 1
+                if resp.status != 200:
+                    raise RuntimeError(f"HTTP {resp.status}")
+                posts = fake.await_posts(channel, step + 1, deadline_s)
+            except Exception:
+                with lock:
+                    errors += per_user - step  # this person's remaining events count as failed
+                return
+            last = posts[step]
+            with lock:
+                replies.append((last.at - t0) * 1000)
+                if ENGINE_FAILURE in str(last.body.get("text", "")):
+                    errors += 1
+
+    threads = [threading.Thread(target=person, args=(u,)) for u in range(users)]
+    t_start = time.monotonic()
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    elapsed = time.monotonic() - t_start
+    # a last reply for a sentinel person: stray duplicates, if any, are in by then
+    sentinel = P.event_callback(P.dm_message("ヘルプ", user=f"UB{prefix}SENTINEL"))
+    sender.event(sentinel)
+    fake.await_posts(f"DUB{prefix}SENTINEL", 1, deadline_s)
+    duplicates = sum(
+        max(0, len(fake.posts(f"DUB{prefix}{u:04d}")) - per_user) for u in range(users)
+    )
+    total = users * per_user
+    return {
+        f"{prefix}events": float(total),
+        f"{prefix}extra_deliveries": float(extra),
+        f"{prefix}errors": float(errors),
+        f"{prefix}duplicate_replies": float(duplicates),
+        f"{prefix}reply_p50_ms": percentile(replies, 50),
+        f"{prefix}reply_p99_ms": percentile(replies, 99),
+        f"{prefix}reply_max_ms": max(replies) if replies else float("nan"),
+        f"{prefix}events_per_s": total / elapsed if elapsed else float("nan"),
+    }
+
+
+def _stored(url: str) -> tuple[int, int]:
+    """(worries logged by the simulated people, delivery ids claimed)."""
+    from sqlalchemy import text
+
+    from bot.db import make_engine
+
+    engine = make_engine(url)
+    try:
+        with engine.connect() as conn:
+            logged = conn.execute(
+                text(
+                    "SELECT count(*) FROM consultations"
+                    " WHERE user_id LIKE 'UB%' AND user_id NOT LIKE '%SENTINEL'"
+                )
+            ).scalar()
+            claims = conn.execute(text("SELECT count(*) FROM processed_events")).scalar()
+    finally:
+        engine.dispose()
+    return int(logged or 0), int(claims or 0)
+
+
+# People pause to read an answer before the next message or click; "burst_" runs the same
+# load with no pause at all, to show the headroom (on a 2-core machine the load generator
+# and the local Slack then compete with the bot for the CPUs).
+RUNS: tuple[tuple[str, tuple[float, float]], ...] = (("", (0.5, 1.5)), ("burst_", (0.0, 0.0)))
+
+
+def run_bench(users: int = 50, per_user: int = 40, workers: int = 2) -> dict[str, float]:
+    """The figures above; ``postgres_reachable`` 0 (and nothing else) without a server."""
+    admin = _admin_url()
+    problem = _reachable(admin)
+    if problem:
+        print(f"  PostgreSQL not reachable at {admin}: {problem}", flush=True)
+        return {"postgres_reachable": 0.0}
+    from bot.testing import payloads as P
+    from bot.testing.driver import ServeProcess, SlackSender
+
+    result: dict[str, float] = {
+        "postgres_reachable": 1.0,
+        "workers": float(workers),
+        "users": float(users),
+        "events_per_user": float(per_user),
+    }
+    with (
+        tempfile.TemporaryDirectory(prefix="hintbot-pgbench-") as tmp,
+        TempDatabase(admin) as db,
+        _bench_slack() as fake,
+    ):
+        env = {
+            "SLACK_BOT_TOKEN": "xoxb-bench-not-real",
+            "SLACK_SIGNING_SECRET": fake.signing_secret,
+            "SLACK_API_URL": fake.api_url,
+            "DATABASE_URL": db.url,
+            "HINTBOT_CHART_DIR": str(Path(tmp) / "charts"),
+        }
+        with ServeProcess(env, workers=workers, log_path=Path(tmp) / "serve.log") as server:
+            sender = SlackSender(server.base_url, fake.signing_secret)
+            for i in range(8 * workers):  # warm every worker (imports, pools, first queries)
+                sender.event(P.event_callback(P.dm_message(WORRIES[i % 8], user=f"UW{i}")))
+                fake.await_posts(f"DUW{i}", 1, 60)
+            for prefix, think in RUNS:
+                result.update(_load(fake, sender, users, per_user, think, prefix))
+        logged, claims = _stored(db.url)
+    # every worry typed is one log row (a click updates its row); every distinct delivery is
+    # claimed exactly once (warm-up + events + sentinels), whichever worker took it
+    runs = len(RUNS)
+    result["lost_log_rows"] = float(runs * users * ((per_user + 1) // 2) - logged)
+    result["claims_off_by"] = float(claims - (8 * workers + runs * (users * per_user + 1)))
+    return result
+
+
+def main() -> int:
+    figures = run_bench()
+    print(json.dumps({k: round(v, 2) for k, v in figures.items()}, indent=2))
+    if not figures.get("postgres_reachable"):
+        return 1
+    ok = (
+        all(figures[f"{p}errors"] == 0 and figures[f"{p}duplicate_replies"] == 0 for p, _ in RUNS)
+        and figures["reply_p99_ms"] < 500
+        and figures["lost_log_rows"] == 0
+        and figures["claims_off_by"] == 0
+    )
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
