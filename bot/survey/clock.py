@@ -138,6 +138,9 @@ def run_clock(settings: Settings) -> int:
 
     set_runner(digests, purge)
     sched = build_scheduler(engine, settings, blocking=True)
+    # Stored jobs are replaced at start (settings may have changed), which drops a run missed
+    # while the clock was down; catch up here instead: slots still in their window post once.
+    digests(["weekly", "meeting"])
 
     def stop(_sig: int, _frame: object) -> None:
         sched.shutdown(wait=False)

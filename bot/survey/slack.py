@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 import json
 import logging
+import re
 import weakref
 from collections.abc import Callable
 from typing import Any
@@ -47,6 +48,7 @@ SURVEY_VIEW = "survey_submit"
 REG_ACTION = "survey_reg"  # action ids survey_reg:approve / survey_reg:reject
 ITEM_BLOCK = "item_"  # block ids item_q01 …
 VALUE_ACTION = "value"
+_MENTION_ID = re.compile(r"<@([UW][A-Z0-9]+)(?:\|[^>]*)?>")
 
 NOT_REGISTERED = (
     "アンケートに回答するには、所属の登録が必要です。`/hint-register 市町村名`（例: `/hint-register 茨木市`）"
@@ -256,7 +258,8 @@ def register_command(
     ctx: SurveyContext, body: dict[str, Any], client: WebClient, respond: Callable[..., Any]
 ) -> None:
     user = str(body.get("user_id") or "")
-    text = clean_text(body.get("text"))
+    # a mention (<@U…|name>) names the applicant: keep its id before cleaning the text
+    text = clean_text(_MENTION_ID.sub(r"\1", str(body.get("text") or "")))
     words = text.split()
     if not words:
         m = ctx.registry.get(user)
@@ -269,7 +272,7 @@ def register_command(
             _tell(respond, f"申請者のメンバーIDを1つ指定してください。\n\n{REGISTER_USAGE}")
             return
         approve = verb in ("approve", "承認")
-        target = words[1].strip("<@>").split("|", 1)[0]
+        target = words[1]
         _tell(respond, decide(ctx, client, user, target, approve))
         return
     try:
