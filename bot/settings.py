@@ -34,6 +34,8 @@ class Settings:
     digest_days_before: int = 3
     digest_grace_hours: int = 12
     timezone: str = "Asia/Tokyo"
+    # load the bundled sample survey (marked as sample) into an empty database, for the demo
+    demo_sample: bool = True
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -56,6 +58,10 @@ class Settings:
             updates["base_year"] = int(env["HINTBOT_BASE_YEAR"])
         if env.get("HINTBOT_DIGEST_WEEKLY"):
             updates["digest_weekly"] = env["HINTBOT_DIGEST_WEEKLY"]
+        if env.get("HINTBOT_DEMO_SAMPLE"):
+            updates["demo_sample"] = env["HINTBOT_DEMO_SAMPLE"].strip().lower() not in (
+                "0", "false", "no", "off",
+            )  # fmt: skip
         if env.get("HINTBOT_TIMEZONE"):
             updates["timezone"] = env["HINTBOT_TIMEZONE"]
         for key, attr in (
@@ -66,7 +72,9 @@ class Settings:
                 if not env[key].strip().isdigit():
                     from bot.errors import UserError
 
-                    raise UserError(f"{key} は 0 以上の整数で指定してください（値: {env[key]!r}）。")
+                    raise UserError(
+                        f"{key} は 0 以上の整数で指定してください（値: {env[key]!r}）。"
+                    )
                 updates[attr] = int(env[key])
         for key, attr in (
             ("SLACK_BOT_TOKEN", "slack_bot_token"),

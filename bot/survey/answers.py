@@ -6,7 +6,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import Engine, insert, select
+from sqlalchemy import Connection, Engine, insert, select
 
 from bot.db import session_factory
 from bot.store import utcnow
@@ -82,17 +82,25 @@ class AnswerStore:
             q = q.where(SurveyResponse.pref_code.in_(list(pref_codes)))
         out: dict[str, Latest] = {}
         with self.engine.connect() as conn:
+            # real answers replace the demo sample entirely: the two are never mixed
+            if self._has_real(conn):
+                q = q.where(SurveyResponse.sample.is_(False))
             for code5, answers, sample, at, source in conn.execute(q):
                 out[code5] = Latest(code5, _clean(answers), bool(sample), at, source)
         return out
 
-    def latest_for(self, code5: str) -> Latest | None:
+    @staticmethod
+    def _has_real(conn: Connection) -> bool:
+        q = select(SurveyResponse.id).where(SurveyResponse.sample.is_(False)).limit(1)
+        return conn.execute(q).first() is not None
+
+    def latest_for(self, code5: str, *, include_sample: bool = True) -> Latest | None:
         with self._session() as s:
+            q = select(SurveyResponse).where(SurveyResponse.code5 == code5)
+            if not include_sample:
+                q = q.where(SurveyResponse.sample.is_(False))
             row = s.scalars(
-                select(SurveyResponse)
-                .where(SurveyResponse.code5 == code5)
-                .order_by(SurveyResponse.submitted_at.desc(), SurveyResponse.id.desc())
-                .limit(1)
+                q.order_by(SurveyResponse.submitted_at.desc(), SurveyResponse.id.desc()).limit(1)
             ).first()
             if row is None:
                 return None

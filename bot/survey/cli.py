@@ -24,7 +24,9 @@ def _context(settings: Settings) -> Any:
 
     engine = make_engine(settings.database_url)
     ensure_schema(engine)
-    return SurveyContext(settings, engine)
+    ctx = SurveyContext(settings, engine)
+    ctx.ensure_demo_sample()
+    return ctx
 
 
 def register(subparsers: Any, settings_factory: SettingsFactory) -> None:

@@ -125,7 +125,9 @@ def run_clock(settings: Settings) -> int:
     client = make_web_client(settings)  # SLACK_BOT_TOKEN is required; the message names it
     engine = make_engine(settings.database_url)
     ensure_schema(engine)
-    service = DigestService(SurveyContext(settings, engine))
+    ctx = SurveyContext(settings, engine)
+    ctx.ensure_demo_sample()
+    service = DigestService(ctx)
     store = Store(engine)
 
     def digests(kinds: list[str]) -> None:

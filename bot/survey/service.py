@@ -93,6 +93,21 @@ class SurveyContext:
         self.tz = zone(settings.timezone)
         self.weekly: WeeklySpec = parse_weekly(settings.digest_weekly)
 
+    def ensure_demo_sample(self) -> int:
+        """Load the bundled sample survey into a database that has no answers at all.
+
+        A new user sees a populated digest at once; the rows carry the sample flag, every
+        digest built on them says so, and the first real answer makes them ignored.
+        """
+        if not self.settings.demo_sample or self.answers.count() > 0:
+            return 0
+        path = self.settings.data_dir / "sample" / "survey_sample.csv"
+        if not path.exists():
+            return 0
+        from bot.survey.importer import import_survey
+
+        return import_survey(self.answers, self.survey, self.places, path, sample=True).responses
+
 
 class DigestService:
     def __init__(self, ctx: SurveyContext) -> None:

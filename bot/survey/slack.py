@@ -82,6 +82,7 @@ def context_for(app: App) -> SurveyContext:
     if ctx is None:
         rt = advisor_for(app).runtime
         ctx = SurveyContext(rt.settings, rt.db, card_titles={c.id: c.title for c in rt.kb.cards})
+        ctx.ensure_demo_sample()
         _CONTEXTS[app] = ctx
     return ctx
 
@@ -132,7 +133,8 @@ def survey_command(
 def survey_modal(ctx: SurveyContext, code5: str) -> View:
     """The 25 items in their four categories, pre-filled with the municipality's last answers."""
     survey = ctx.survey
-    latest = ctx.answers.latest_for(code5)
+    # the demo sample is never put in a real municipality's mouth: pre-fill real answers only
+    latest = ctx.answers.latest_for(code5, include_sample=False)
     previous = dict(latest.answers) if latest else {}
     label = ctx.places.label(code5)
     options = [Option(value=str(lv.value), label=lv.label) for lv in survey.scale]

@@ -45,7 +45,9 @@ def places() -> Places:
 
 @pytest.fixture()
 def survey_settings(tmp_path: Path) -> Settings:
-    return Settings(database_url="sqlite://", chart_dir=tmp_path / "charts", cache_dir=None)
+    return Settings(
+        database_url="sqlite://", chart_dir=tmp_path / "charts", cache_dir=None, demo_sample=False
+    )
 
 
 @pytest.fixture()
@@ -88,6 +90,7 @@ def slack_settings(fake: FakeSlack, tmp_path: Path) -> Settings:
         slack_api_url=fake.api_url,
         chart_dir=tmp_path / "charts",
         cache_dir=None,
+        demo_sample=False,
     )
 
 
