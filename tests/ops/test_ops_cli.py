@@ -18,6 +18,7 @@ from bot.db import Base, import_models, make_engine
 from bot.ops_cli import forget_user
 from bot.store import Store
 from tests.dbutil import fresh_url
+from tests.ops.migration_data import assert_all_rows_kept, fill_every_table
 
 ROOT = Path(__file__).resolve().parents[2]
 SLACK_VARS = ("SLACK_BOT_TOKEN", "SLACK_APP_TOKEN", "SLACK_SIGNING_SECRET", "SLACK_API_URL")
@@ -84,6 +85,35 @@ def test_pre_migration_database_start_up_refuses_then_db_upgrade(
     assert json.loads(res.stdout.splitlines()[0])["card"] == "05"
     assert [r.text for r in store.consultations(user="U1")][-1] == "協議体"
     assert len(store.consultations(user="U1")) == 2
+
+
+def test_first_release_database_start_up_refuses_then_db_upgrade(
+    url: str, engine: sa.Engine
+) -> None:
+    """A database at the first released schema (0001), with rows in every table: the new
+    code refuses to start; ``hintbot db upgrade`` applies the rest and keeps every row."""
+    first = migrations.revisions_between(None, migrations.head())[0]
+    later = migrations.revisions_between(first, migrations.head())
+    if not later:
+        pytest.skip("only the first revision exists")
+    migrations.upgrade(engine, first)
+    with engine.begin() as conn:
+        written = fill_every_table(conn)
+    engine.dispose()
+
+    res = hintbot("chat", "--json", url=url, stdin='{"user": "U1", "text": "ヘルプ"}\n')
+    assert res.returncode == 2 and res.stdout == ""
+    assert "hintbot db upgrade" in res.stderr and first in res.stderr
+    assert "Traceback" not in res.stderr
+
+    res = hintbot("db", "upgrade", url=url)
+    assert res.returncode == 0, res.stderr
+    assert [x for x in res.stdout.splitlines() if x.startswith("適用しました")] == [
+        f"適用しました: {rev}" for rev in later
+    ]
+    assert_all_rows_kept(engine, written)
+    res = hintbot("chat", "--json", url=url, stdin='{"user": "U1", "text": "ヘルプ"}\n')
+    assert res.returncode == 0, res.stderr
 
 
 def test_unknown_revision_db_upgrade_refuses(url: str, engine: sa.Engine) -> None:
