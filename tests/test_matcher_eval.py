@@ -62,3 +62,9 @@ def test_sequential_voicing_in_kana_input(matcher: Matcher) -> None:
 def test_logistics_request_with_a_domain_word_is_declined(matcher: Matcher) -> None:
     # one domain word in an office request is not a worry about community building
     assert matcher.match("協議体の委員の報酬の支払い方法").confidence == "none"
+
+
+def test_service_type_letters_tell_cards_apart(matcher: Matcher) -> None:
+    # 訪問型サービスD is transport (05); A and B are other 総合事業 services (04)
+    assert matcher.match("訪問Dの担い手が足りない").cards[0].card == "05"
+    assert matcher.match("訪問Aの担い手が足りない").cards[0].card == "04"

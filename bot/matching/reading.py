@@ -151,6 +151,9 @@ def analyse(text: str) -> Analysis:
             if lemma in STOP_LEMMAS or m.dictionary_form() in STOP_LEMMAS:
                 continue
             if len(surface) == 1 and surface.isascii():
+                # 「サービスA」「訪問D」: the letter names the type, so it joins the word before
+                if lemmas and surface.isalpha():
+                    lemmas.append(lemmas[-1] + surface.casefold())
                 continue
             lemmas.append(lemma)
             if pos in ("名詞", "接尾辞", "接頭辞"):
