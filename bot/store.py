@@ -96,7 +96,7 @@ class Store:
     ) -> None:
         now = now or utcnow()
         data = json.loads(json.dumps(dict(state), ensure_ascii=False))
-        for _attempt in range(2):
+        for attempt in range(3):
             try:
                 with self._session.begin() as s:
                     row = s.get(ConversationRow, key)
@@ -108,7 +108,8 @@ class Store:
                 return
             except IntegrityError:
                 # another worker inserted the same conversation first: update it instead
-                continue
+                if attempt == 2:
+                    raise
 
     def exists(self, key: str, now: datetime | None = None) -> bool:
         """Whether a live (not expired) conversation exists; reads only, deletes nothing."""
