@@ -3,6 +3,11 @@
 Tests and the benchmark drive the real Bolt app against it, so nothing ever talks to the real
 Slack. Every Web API call is recorded with its decoded body; waiting for an asynchronous reply
 is a bounded ``wait_for`` on a condition variable, never a fixed sleep.
+
+Posted messages are kept per channel (with their message metadata), so ``conversations.history``
+answers as Slack would: what a crashed digest run may already have posted can be looked up.
+Message timestamps follow ``clock`` (default: the real time), so ``oldest`` filters work with
+the controllable clocks tests use.
 """
 
 from __future__ import annotations
@@ -67,6 +72,7 @@ class FakeSlack:
         bot_user_id: str = "U0BOT",
         bot_id: str = "B0BOT",
         signing_secret: str = "test-signing-secret",
+        clock: Callable[[], float] = time.time,
     ) -> None:
         self.team_id = team_id
         self.bot_user_id = bot_user_id
@@ -74,10 +80,13 @@ class FakeSlack:
         self.signing_secret = signing_secret
         self.calls: list[Call] = []
         self._posts: dict[str, list[Call]] = {}  # channel -> chat.postMessage calls
+        # channel -> messages as conversations.history returns them, oldest first
+        self.messages: dict[str, list[dict[str, Any]]] = {}
+        self._clock = clock
+        self._last_us = 0
         self.uploads: dict[str, int] = {}  # file id -> uploaded byte count
         self.socket_acks: dict[str, dict[str, Any]] = {}  # envelope id -> ack frame
         self._cond = threading.Condition()
-        self._ts = itertools.count(1)
         self._ids = itertools.count(1)
         self._failures: dict[str, list[_Failure]] = {}
         self._http: ThreadingHTTPServer | None = None
@@ -246,11 +255,15 @@ class FakeSlack:
         with self._cond:
             self.calls.clear()
             self._posts.clear()
+            self.messages.clear()
             self.socket_acks.clear()
 
     # -- Web API ----------------------------------------------------------------------------
     def _next_ts(self) -> str:
-        return f"{1_700_000_000 + next(self._ts)}.{next(self._ids):06d}"
+        """``clock()`` as a Slack ts, strictly increasing (unique per message, like Slack's)."""
+        us = max(round(self._clock() * 1_000_000), self._last_us + 1)
+        self._last_us = us
+        return f"{us // 1_000_000}.{us % 1_000_000:06d}"
 
     def _dispatch(
         self, path: str, headers: dict[str, str], raw: bytes
@@ -268,8 +281,8 @@ class FakeSlack:
             return 200, b"ok", {}
         if not path.startswith("/api/"):
             return 404, {"ok": False, "error": "unknown_path"}, {}
-        method = path[len("/api/") :].split("?", 1)[0]
-        body = _decode_body(headers, raw)
+        method, _, query = path[len("/api/") :].partition("?")
+        body = {**dict(parse_qsl(query, keep_blank_values=True)), **_decode_body(headers, raw)}
         with self._cond:
             failure = self._take_failure(method, body)
             if failure is None:
@@ -284,6 +297,37 @@ class FakeSlack:
                 return 429, {"ok": False, "error": "ratelimited"}, {"Retry-After": "0"}
             return 200, {"ok": False, "error": failure.error}, {}
         return 200, answer, {}
+
+    def _history(self, body: dict[str, Any]) -> dict[str, Any]:
+        """Top-level messages newest first, within ``oldest``/``latest`` (exclusive unless
+        ``inclusive``), paged by ``limit``/``cursor``; metadata only with include_all_metadata."""
+        inclusive = _truthy(body.get("inclusive"))
+        with_metadata = _truthy(body.get("include_all_metadata"))
+        oldest = float(body.get("oldest") or 0)
+        latest = float(body["latest"]) if body.get("latest") else float("inf")
+
+        def within(ts: float) -> bool:
+            if inclusive:
+                return oldest <= ts <= latest
+            return oldest < ts < latest
+
+        found = [
+            m
+            for m in reversed(self.messages.get(str(body.get("channel")), []))
+            if m.get("thread_ts") in (None, m["ts"]) and within(float(m["ts"]))
+        ]
+        start = int(body.get("cursor") or 0)
+        limit = max(1, min(int(body.get("limit") or 100), 999))
+        page = found[start : start + limit]
+        more = start + limit < len(found)
+        return {
+            "messages": [
+                {k: v for k, v in m.items() if with_metadata or k != "metadata"} for m in page
+            ],
+            "has_more": more,
+            "pin_count": 0,
+            "response_metadata": {"next_cursor": str(start + limit) if more else ""},
+        }
 
     def _take_failure(self, method: str, body: dict[str, Any]) -> _Failure | None:
         for f in self._failures.get(method, []):
@@ -307,10 +351,25 @@ class FakeSlack:
             }
         if method == "chat.postMessage":
             ts = self._next_ts()
-            msg = {"type": "message", "text": body.get("text", ""), "ts": ts, "bot_id": self.bot_id}
+            msg: dict[str, Any] = {
+                "type": "message",
+                "user": self.bot_user_id,
+                "bot_id": self.bot_id,
+                "text": body.get("text", ""),
+                "ts": ts,
+            }
             if body.get("thread_ts"):
                 msg["thread_ts"] = body["thread_ts"]
+            metadata = _json_value(body.get("metadata"))
+            if isinstance(metadata, dict) and metadata.get("event_type"):
+                msg["metadata"] = {
+                    "event_type": metadata["event_type"],
+                    "event_payload": metadata.get("event_payload") or {},
+                }
+            self.messages.setdefault(str(body.get("channel")), []).append(msg)
             return {**ok, "channel": body.get("channel"), "ts": ts, "message": msg}
+        if method == "conversations.history":
+            return {**ok, **self._history(body)}
         if method == "chat.update":
             return {**ok, "channel": body.get("channel"), "ts": body.get("ts"), "text": ""}
         if method == "chat.postEphemeral":
@@ -404,6 +463,20 @@ def _decode_body(headers: dict[str, str], raw: bytes) -> dict[str, Any]:
             return {"_raw": text}
         return obj if isinstance(obj, dict) else {"_json": obj}
     return dict(parse_qsl(text, keep_blank_values=True))
+
+
+def _json_value(value: Any) -> Any:
+    """A field the SDK may send JSON-encoded inside a form, or as JSON proper."""
+    if isinstance(value, str):
+        try:
+            return json.loads(value)
+        except ValueError:
+            return None
+    return value
+
+
+def _truthy(value: Any) -> bool:
+    return str(value).strip().lower() in ("1", "true", "yes")
 
 
 def iter_texts(blocks: list[dict[str, Any]]) -> Iterator[str]:
