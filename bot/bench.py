@@ -9,6 +9,7 @@ from __future__ import annotations
 import importlib
 import json
 import os
+import statistics
 import subprocess
 import sys
 import time
@@ -109,15 +110,40 @@ def bench_matcher() -> dict[str, float]:
     queries = _queries()
     out: dict[str, float] = {}
     matcher = Matcher(kb)
-    lat, thr = _time_calls(matcher.match, queries, rounds=20)
-    out |= {
-        "matcher_p50_ms": percentile(lat, 50),
-        "matcher_p99_ms": percentile(lat, 99),
-        "matcher_qps": thr,
-    }
     base = Bm25Baseline(kb)
-    lat, thr = _time_calls(base.match, queries, rounds=20)
-    out |= {"bm25_p50_ms": percentile(lat, 50), "bm25_p99_ms": percentile(lat, 99), "bm25_qps": thr}
+
+    def cards_only(q: str) -> object:
+        return matcher.match(q, situations=False)
+
+    # interleaved rounds, so load from other processes hits both alike
+    lat_m: list[float] = []
+    lat_c: list[float] = []
+    lat_b: list[float] = []
+    thr_m: list[float] = []
+    thr_c: list[float] = []
+    thr_b: list[float] = []
+    for _ in range(5):
+        for fn, lat, thr in (
+            (matcher.match, lat_m, thr_m),
+            (cards_only, lat_c, thr_c),
+            (base.match, lat_b, thr_b),
+        ):
+            values, qps = _time_calls(fn, queries, rounds=4)
+            lat += values
+            thr.append(qps)
+    out |= {
+        # the same task as the baseline: rank the cards of a query
+        "matcher_cards_p50_ms": percentile(lat_c, 50),
+        "matcher_cards_p99_ms": percentile(lat_c, 99),
+        "matcher_cards_qps": statistics.median(thr_c),
+        # and with the situations of the top card ranked too, as the engine uses it
+        "matcher_full_p50_ms": percentile(lat_m, 50),
+        "matcher_full_p99_ms": percentile(lat_m, 99),
+        "matcher_full_qps": statistics.median(thr_m),
+        "bm25_p50_ms": percentile(lat_b, 50),
+        "bm25_p99_ms": percentile(lat_b, 99),
+        "bm25_qps": statistics.median(thr_b),
+    }
     for n in (10, 100, 1000):
         t0 = time.perf_counter()
         m = Matcher(synthetic_kb(kb, n))

@@ -262,8 +262,10 @@ class Engine:
             top = result.cards[0]
             if top.evidence:
                 lead += f"（手がかり: {'、'.join(top.evidence[:3])}）"
-            elif result.example and top.card == card.id:
-                lead += f"（「{rt.short(result.example, 50)}」という悩みに近いと判断しました）"
+            elif top.card == card.id and (
+                example := self.matcher.closest_example(card.id, result.query)
+            ):
+                lead += f"（「{rt.short(example, 50)}」という悩みに近いと判断しました）"
             sits = (
                 result.situations
                 if result.cards[0].card == card.id

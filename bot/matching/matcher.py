@@ -20,6 +20,7 @@ import re
 from collections import Counter, defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from itertools import chain
 
 import ahocorasick
 import numpy as np
@@ -63,7 +64,6 @@ class MatchResult:
     cards: tuple[CardScore, ...]  # best first
     confidence: Confidence
     situations: tuple[SituationScore, ...] = ()  # within the top card, best first
-    example: str | None = None  # the top card's worry closest to the query (why it matched)
 
     @property
     def top(self) -> CardScore | None:
@@ -107,8 +107,7 @@ W_COUNTERMEASURE = 0.8
 MIN_READING = 3  # reading matches need at least this many kana
 MIN_FUZZY = 5  # fuzzy matches need at least this many kana
 FUZZY_CUTOFF = 90.0
-SMALL_INDEX = 1000  # sentence vectors up to which scoring stays in plain Python
-COVERAGE_POWER = 0.5  # how strongly sentence similarity is damped by unexplained words
+DENSE_MAX_CELLS = 12_000_000  # feature x sentence cells up to which the matrix is dense (48 MB)
 PHRASE_SCALE = 2.5  # phrase evidence saturates: 1 - exp(-sum / scale)
 W_PHRASE = 0.85
 W_SENTENCE = 0.9
@@ -173,8 +172,9 @@ class _Index:
     over per-feature postings, so a knowledge base of a thousand cards stays fast.
     """
 
-    def __init__(self, targets: list[_Target]) -> None:
+    def __init__(self, targets: list[_Target], fuzzy: bool = True) -> None:
         self.targets = targets
+        self.fuzzy = fuzzy
         n = max(len(targets), 1)
         # phrase specificity: a phrase present in many targets says little
         owners: dict[str, set[int]] = defaultdict(set)
@@ -242,14 +242,21 @@ class _Index:
                     postings[f][0].append(vid)
                     postings[f][1].append(w)
         self.n_vectors = len(owner)
-        self.owner = owner
-        # small indices are scored in plain Python (numpy's per-call overhead dominates there)
-        self.small = self.n_vectors <= SMALL_INDEX
-        self.py_postings = {f: list(zip(v, w, strict=True)) for f, (v, w) in postings.items()}
         self.postings = {
             f: (np.asarray(v, dtype=np.int64), np.asarray(w, dtype=np.float64))
             for f, (v, w) in postings.items()
         }
+        # a dense feature x sentence matrix turns scoring into two small matrix products; a
+        # very large knowledge base keeps sparse postings instead (memory stays bounded)
+        self.columns = {f: i for i, f in enumerate(postings)}
+        self.dense: np.ndarray | None = None
+        self.present: np.ndarray | None = None
+        if 0 < len(postings) * self.n_vectors <= DENSE_MAX_CELLS:
+            dense = np.zeros((len(postings), self.n_vectors), dtype=np.float32)
+            for f, (vids, weights) in postings.items():
+                dense[self.columns[f], vids] = weights
+            self.dense = dense
+            self.present = (dense > 0).astype(np.float32)
         owner_arr = np.asarray(owner, dtype=np.int64)
         starts = (
             np.flatnonzero(np.r_[True, owner_arr[1:] != owner_arr[:-1]]) if owner else owner_arr
@@ -275,7 +282,7 @@ class _Index:
                     continue
                 for text in self.reading_texts[r]:
                     credit.setdefault(text, 0.9)
-        if len(q.reading) >= MIN_FUZZY - 1 and not _strong(credit):
+        if self.fuzzy and len(q.reading) >= MIN_FUZZY - 1 and not _strong(credit):
             # near-miss typos (コーデネーター): only when exact evidence is thin
             for r in self._fuzzy_candidates(q.reading):
                 sim = fuzz.partial_ratio(r, q.reading, score_cutoff=FUZZY_CUTOFF)
@@ -303,10 +310,8 @@ class _Index:
 
     def _fuzzy_candidates(self, reading: str) -> list[str]:
         """Phrase readings sharing at least half of their trigrams with the query."""
-        shared: dict[str, int] = {}
-        for g in {reading[i : i + 3] for i in range(len(reading) - 2)}:
-            for r in self.trigrams.get(g, ()):
-                shared[r] = shared.get(r, 0) + 1
+        grams = {reading[i : i + 3] for i in range(len(reading) - 2)}
+        shared = Counter(chain.from_iterable(self.trigrams.get(g, ()) for g in grams))
         return [r for r, k in shared.items() if k >= max(2, (len(r) - 2) // 2)]
 
     def sentence_scores(self, feats: Counter[str]) -> dict[int, float]:
@@ -319,41 +324,36 @@ class _Index:
         qv = self._weigh(feats)
         if not qv or not self.n_vectors:
             return {}
-        if self.small:
-            return self._sentence_scores_py(qv)
-        parts = [(w, self.postings[f]) for f, w in qv.items() if f in self.postings]
-        if not parts:
-            return {}
-        vids = np.concatenate([p[0] for _, p in parts])
-        dots = np.bincount(
-            vids, weights=np.concatenate([w * p[1] for w, p in parts]), minlength=self.n_vectors
-        )
-        covered = np.bincount(
-            vids,
-            weights=np.concatenate([np.full(len(p[0]), w * w) for w, p in parts]),
-            minlength=self.n_vectors,
-        )
-        sims = dots * np.power(covered, COVERAGE_POWER / 2)
+        dots: np.ndarray
+        covered: np.ndarray
+        if self.dense is not None and self.present is not None:
+            cols = self.columns
+            ks = [cols[f] for f in qv if f in cols]
+            if not ks:
+                return {}
+            wq = np.fromiter((qv[f] for f in qv if f in cols), dtype=np.float32, count=len(ks))
+            dots = wq @ self.dense[ks]
+            covered = (wq * wq) @ self.present[ks]
+        else:
+            parts = [(w, self.postings[f]) for f, w in qv.items() if f in self.postings]
+            if not parts:
+                return {}
+            vids = np.concatenate([p[0] for _, p in parts])
+            dots = np.bincount(
+                vids,
+                weights=np.concatenate([w * p[1] for w, p in parts]),
+                minlength=self.n_vectors,
+            )
+            covered = np.bincount(
+                vids,
+                weights=np.concatenate([np.full(len(p[0]), w * w) for w, p in parts]),
+                minlength=self.n_vectors,
+            )
+        # covered is the squared norm of the query's explained part: damp by its square root
+        sims = dots * np.sqrt(np.sqrt(covered))
         best = np.maximum.reduceat(sims, self.starts)
         nz = np.flatnonzero(best > 0)
-        return {int(self.start_targets[i]): float(best[i]) for i in nz}
-
-    def _sentence_scores_py(self, qv: dict[str, float]) -> dict[int, float]:
-        dots: dict[int, float] = defaultdict(float)
-        covered: dict[int, float] = defaultdict(float)
-        for f, w in qv.items():
-            for vid, x in self.py_postings.get(f, ()):
-                dots[vid] += w * x
-                covered[vid] += w * w
-        best: dict[int, float] = {}
-        half = COVERAGE_POWER / 2
-        owner = self.owner
-        for vid, d in dots.items():
-            sim = d * covered[vid] ** half
-            ti = owner[vid]
-            if sim > best.get(ti, 0.0):
-                best[ti] = sim
-        return best
+        return dict(zip(self.start_targets[nz].tolist(), best[nz].tolist(), strict=True))
 
     def closest_example(self, ti: int, feats: Counter[str], minimum: float = 0.3) -> str | None:
         """The worry of target ``ti`` closest to the query, to say why a card was chosen."""
@@ -428,7 +428,10 @@ class Matcher:
             targets.append(oos)
         self._cards = _Index(targets)
         self._situations: dict[str, _Index] = {
-            card.id: _Index([self._situation_target(card, s.n) for s in card.situations])
+            # situations are ranked within a card already found: typos were handled there
+            card.id: _Index(
+                [self._situation_target(card, s.n) for s in card.situations], fuzzy=False
+            )
             for card in kb.cards
         }
 
@@ -491,7 +494,8 @@ class Matcher:
                     extra[term] = None
         return norm if not extra else norm + " " + " ".join(extra)
 
-    def match(self, text: str) -> MatchResult:
+    def match(self, text: str, *, situations: bool = True) -> MatchResult:
+        """Rank the cards for ``text``; with ``situations``, also the top card's situations."""
         norm = normalize(text)
         if not norm:
             return MatchResult("", (), "none")
@@ -508,12 +512,17 @@ class Matcher:
         )
         top_sent = card_rows[0][3] if card_rows else 0.0
         confidence = self._confidence(cards, oos, oos_sent - top_sent)
-        situations: tuple[SituationScore, ...] = ()
-        example = None
-        if cards and confidence != "none":
-            situations = self._rank(cards[0].card, query)
-            example = self._cards.closest_example(card_rows[0][0], query.features)
-        return MatchResult(norm, cards, confidence, situations, example)
+        ranked: tuple[SituationScore, ...] = ()
+        if situations and cards and confidence != "none":
+            ranked = self._rank(cards[0].card, query)
+        return MatchResult(norm, cards, confidence, ranked)
+
+    def closest_example(self, card_id: str, text: str) -> str | None:
+        """The card's worry closest to ``text``: the reason to give when no telling word
+        matched. Computed only for the reply, not for every match."""
+        norm = normalize(text)
+        ti = next(i for i, t in enumerate(self._cards.targets) if t.key == card_id)
+        return self._cards.closest_example(ti, _features_norm(self._expand_norm(norm)))
 
     def rank_situations(self, card_id: str, text: str) -> tuple[SituationScore, ...]:
         norm = normalize(text)
