@@ -250,13 +250,11 @@ class _Index:
         # very large knowledge base keeps sparse postings instead (memory stays bounded)
         self.columns = {f: i for i, f in enumerate(postings)}
         self.dense: np.ndarray | None = None
-        self.present: np.ndarray | None = None
         if 0 < len(postings) * self.n_vectors <= DENSE_MAX_CELLS:
             dense = np.zeros((len(postings), self.n_vectors), dtype=np.float32)
             for f, (vids, weights) in postings.items():
                 dense[self.columns[f], vids] = weights
             self.dense = dense
-            self.present = (dense > 0).astype(np.float32)
         owner_arr = np.asarray(owner, dtype=np.int64)
         starts = (
             np.flatnonzero(np.r_[True, owner_arr[1:] != owner_arr[:-1]]) if owner else owner_arr
@@ -326,14 +324,15 @@ class _Index:
             return {}
         dots: np.ndarray
         covered: np.ndarray
-        if self.dense is not None and self.present is not None:
+        if self.dense is not None:
             cols = self.columns
             ks = [cols[f] for f in qv if f in cols]
             if not ks:
                 return {}
             wq = np.fromiter((qv[f] for f in qv if f in cols), dtype=np.float32, count=len(ks))
-            dots = wq @ self.dense[ks]
-            covered = (wq * wq) @ self.present[ks]
+            rows = self.dense[ks]
+            dots = wq @ rows
+            covered = (wq * wq) @ (rows > 0).astype(np.float32)
         else:
             parts = [(w, self.postings[f]) for f, w in qv.items() if f in self.postings]
             if not parts:
