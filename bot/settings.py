@@ -33,6 +33,9 @@ class Settings:
     digest_weekly: str = "mon 09:00"
     digest_days_before: int = 3
     digest_grace_hours: int = 12
+    # a slot still "posting" this long after its claim is stale: the clock reconciles it with
+    # the channel history (fractions allowed, for tests and the bench)
+    digest_lease_minutes: float = 10.0
     timezone: str = "Asia/Tokyo"
     # load the bundled sample survey (marked as sample) into an empty database, for the demo
     demo_sample: bool = True
@@ -62,6 +65,19 @@ class Settings:
             updates["demo_sample"] = env["HINTBOT_DEMO_SAMPLE"].strip().lower() not in (
                 "0", "false", "no", "off",
             )  # fmt: skip
+        if env.get("HINTBOT_DIGEST_LEASE_MINUTES"):
+            raw = env["HINTBOT_DIGEST_LEASE_MINUTES"].strip()
+            try:
+                lease = float(raw)
+            except ValueError:
+                lease = -1.0
+            if not 0 < lease < float("inf"):
+                from bot.errors import UserError
+
+                raise UserError(
+                    f"HINTBOT_DIGEST_LEASE_MINUTES は 0 より大きい数（分）で指定してください（値: {raw!r}）。"
+                )
+            updates["digest_lease_minutes"] = lease
         if env.get("HINTBOT_TIMEZONE"):
             updates["timezone"] = env["HINTBOT_TIMEZONE"]
         for key, attr in (
