@@ -125,7 +125,14 @@ def test_current_slot_for_digest_now() -> None:
 def test_clock_jobs_are_tokyo_time_coalesced_with_grace_in_hours_and_stored_in_the_db() -> None:
     from apscheduler.triggers.cron import CronTrigger
 
-    from bot.survey.clock import MEETING_JOB, PURGE_JOB, RETRY_JOB, WEEKLY_JOB, build_scheduler
+    from bot.survey.clock import (
+        MEETING_JOB,
+        PURGE_CONVERSATIONS_JOB,
+        PURGE_JOB,
+        RETRY_JOB,
+        WEEKLY_JOB,
+        build_scheduler,
+    )
     from bot.survey.models import apscheduler_jobs
     from tests.dbutil import fresh_engine
 
@@ -135,7 +142,13 @@ def test_clock_jobs_are_tokyo_time_coalesced_with_grace_in_hours_and_stored_in_t
     sched.start(paused=True)
     try:
         jobs = {j.id: j for j in sched.get_jobs()}
-        assert set(jobs) == {WEEKLY_JOB, MEETING_JOB, RETRY_JOB, PURGE_JOB}
+        assert set(jobs) == {
+            WEEKLY_JOB,
+            MEETING_JOB,
+            RETRY_JOB,
+            PURGE_JOB,
+            PURGE_CONVERSATIONS_JOB,
+        }
         for job in jobs.values():
             assert job.coalesce is True
             assert job.misfire_grace_time == 6 * 3600
