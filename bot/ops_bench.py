@@ -7,8 +7,16 @@ first button, alternating. Every fourth event is delivered twice (a Slack retry,
 delivery reaching both workers), which must not be answered twice. Measured: errors,
 duplicate replies, lost log rows, and the time from sending an event to its chat.postMessage.
 
-Run alone: ``python -m bot.ops_bench`` (prints JSON). ``HINTBOT_BENCH_PG`` overrides the
-server (default ``postgresql://postgres@127.0.0.1:5432/postgres``).
+Then "a clock killed mid-digest and restarted: 0 missing and 0 duplicate digests": the 7
+prefectures' channels set, digests due now, ``hintbot clock`` as a real process SIGKILLed twice
+mid-run — once between a slot's claim and its post, once while Slack has the message but the
+clock has no answer yet (the local Slack answers chat.postMessage 200 ms late) — and started a
+third time. Measured: digests missing or duplicated per (channel, slot) in the local Slack, and
+how the interrupted slots were settled (recovered by their message metadata, or re-posted).
+
+Run alone: ``python -m bot.ops_bench`` (prints JSON; ``python -m bot.ops_bench clock`` for the
+clock section only). ``HINTBOT_BENCH_PG`` overrides the server (default
+``postgresql://postgres@127.0.0.1:5432/postgres``).
 """
 
 from __future__ import annotations
@@ -16,10 +24,15 @@ from __future__ import annotations
 import json
 import os
 import secrets
+import signal
+import subprocess
 import sys
 import tempfile
 import threading
 import time
+from collections import Counter
+from collections.abc import Callable
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any, LiteralString
 
@@ -260,6 +273,241 @@ def _stored(url: str) -> tuple[int, int]:
 RUNS: tuple[tuple[str, tuple[float, float]], ...] = (("", (0.5, 1.5)), ("burst_", (0.0, 0.0)))
 
 
+# -- a clock killed mid-digest ------------------------------------------------------------------
+CLOCK_LEASE_MINUTES = 0.05  # 3 s: the production default is 10 minutes
+CLOCK_POST_DELAY = 0.2  # the local Slack answers chat.postMessage this late
+CLOCK_TIMEOUT = 120.0
+
+
+def _clock_slack(post_delay: float) -> Any:
+    """The local Slack, answering chat.postMessage ``post_delay`` late (the message is kept
+    first, as Slack would have it), with a hook called as each message arrives."""
+    from bot.testing.fake_slack import FakeSlack
+
+    class ClockSlack(FakeSlack):
+        def __init__(self) -> None:
+            super().__init__()
+            self.on_post: Callable[[], None] | None = None
+
+        def start(self) -> ClockSlack:
+            super().start()
+            # a killed client leaves a broken pipe behind: expected here, not worth a traceback
+            assert self._http is not None
+            self._http.handle_error = lambda *_a: None  # type: ignore[method-assign]
+            return self
+
+        def _dispatch(
+            self, path: str, headers: dict[str, str], raw: bytes
+        ) -> tuple[int, dict[str, Any] | bytes, dict[str, str]]:
+            result = super()._dispatch(path, headers, raw)
+            if path.startswith("/api/chat.postMessage"):
+                hook = self.on_post
+                if hook is not None:
+                    hook()
+                time.sleep(post_delay)  # a slow answer: the message is out, the clock waits
+            return result
+
+    return ClockSlack()
+
+
+class _ClockProcess:
+    """``hintbot clock`` as a subprocess of this bench (only ever signalled by its pid)."""
+
+    def __init__(self, env: dict[str, str], log_path: Path) -> None:
+        from bot.settings import ROOT
+
+        self.log_path = log_path
+        self._log = open(log_path, "wb")  # noqa: SIM115 - closed in stop()
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "bot.cli", "clock"],
+            cwd=ROOT,
+            env={**os.environ, "PYTHONUNBUFFERED": "1", **env},
+            stdout=self._log,
+            stderr=subprocess.STDOUT,
+        )
+
+    def kill(self) -> None:
+        """SIGKILL: nothing in the clock runs after this (no finally, no shutdown)."""
+        if self.proc.poll() is None:
+            os.kill(self.proc.pid, signal.SIGKILL)
+
+    def alive(self) -> bool:
+        return self.proc.poll() is None
+
+    def log(self) -> str:
+        return self.log_path.read_text(errors="replace")[-3000:]
+
+    def stop(self) -> None:
+        if self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+            try:
+                self.proc.wait(20)
+            except subprocess.TimeoutExpired:
+                self.kill()
+        self.proc.wait(10)
+        self._log.close()
+
+
+def _poll(condition: Callable[[], bool], timeout: float, every: float = 0.002) -> bool:
+    """Bounded polling of the database and the local Slack (a bench, not a test)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if condition():
+            return True
+        time.sleep(every)
+    return condition()
+
+
+def run_clock_kill_bench(
+    admin: str | None = None,
+    *,
+    lease_minutes: float = CLOCK_LEASE_MINUTES,
+    post_delay: float = CLOCK_POST_DELAY,
+    timeout: float = CLOCK_TIMEOUT,
+) -> dict[str, float]:
+    """Kill ``hintbot clock`` mid-digest twice, restart it, count the digests in Slack."""
+    admin = admin or _admin_url()
+    problem = _reachable(admin)
+    if problem:
+        print(f"  PostgreSQL not reachable at {admin}: {problem}", flush=True)
+        return {"clock_kill_postgres_reachable": 0.0}
+    import psycopg
+    from sqlalchemy import make_url
+
+    from bot.db import ensure_schema, make_engine
+    from bot.settings import ROOT
+    from bot.survey.channels import ChannelStore
+    from bot.survey.places import load_places
+    from bot.survey.schedule import WEEKDAYS, weekly_key, zone
+
+    # the weekly digest fell due a minute ago (Tokyo time): the clock's start-up posts it
+    due = datetime.now(zone("Asia/Tokyo")) - timedelta(minutes=1)
+    slot = weekly_key(due.date())
+    result: dict[str, float] = {"clock_kill_postgres_reachable": 1.0}
+    with (
+        tempfile.TemporaryDirectory(prefix="hintbot-clockbench-") as tmp,
+        TempDatabase(admin) as db,
+        _clock_slack(post_delay) as fake,
+    ):
+        engine = make_engine(db.url)
+        try:
+            ensure_schema(engine)
+            channels = {pc: f"C0PREF{pc}" for pc in load_places(ROOT / "data").pref_codes}
+            for pc, ch in channels.items():
+                ChannelStore(engine).set(pc, ch)
+        finally:
+            engine.dispose()
+        env = {
+            "SLACK_BOT_TOKEN": "xoxb-bench-not-real",
+            "SLACK_API_URL": fake.api_url,
+            "DATABASE_URL": db.url,
+            "HINTBOT_CHART_DIR": str(Path(tmp) / "charts"),
+            "HINTBOT_CACHE_DIR": str(Path(tmp) / "cache"),
+            "HINTBOT_DIGEST_WEEKLY": f"{WEEKDAYS[due.weekday()]} {due:%H:%M}",
+            "HINTBOT_DIGEST_LEASE_MINUTES": str(lease_minutes),
+        }
+        libpq = make_url(db.url).set(drivername="postgresql").render_as_string(False)
+        with psycopg.connect(libpq, autocommit=True) as watch:
+
+            def slots() -> dict[str, str]:
+                rows = watch.execute("SELECT pref_code, status FROM survey_digest_slots")
+                return {str(pc): str(st) for pc, st in rows.fetchall()}
+
+            def posted_in_slack() -> set[str]:
+                return {pc for pc, ch in channels.items() if fake.messages.get(ch)}
+
+            def all_posted() -> bool:
+                got = slots()
+                return len(got) == len(channels) and set(got.values()) == {"posted"}
+
+            def check(clock: _ClockProcess) -> bool:
+                """True while the clock runs or was killed by us; a crash is an error."""
+                if not clock.alive() and clock.proc.returncode != -signal.SIGKILL:
+                    raise RuntimeError(f"hintbot clock exited: {clock.log()}")
+                return True
+
+            # 1. killed between a slot's claim and its post (composing), two prefectures in
+            kills_after_claim = 0.0
+            clock = _ClockProcess(env, Path(tmp) / "clock-1.log")
+            try:
+
+                def claimed_unposted() -> bool:
+                    check(clock)
+                    done = posted_in_slack()
+                    claimed = {pc for pc, st in slots().items() if st == "posting"}
+                    return (len(done) >= 2 and bool(claimed - done)) or all_posted()
+
+                _poll(claimed_unposted, timeout)
+                if not all_posted():
+                    clock.kill()
+                    kills_after_claim = 1.0
+            finally:
+                clock.kill()
+                clock.stop()
+            # 2. killed while Slack has a message and the clock waits for the answer
+            kills_during_post = 0.0
+            target = len(fake.posts()) + 2
+            fired = threading.Event()
+            clock = _ClockProcess(env, Path(tmp) / "clock-2.log")
+            try:
+
+                def on_post() -> None:
+                    if len(fake.posts()) >= target and not fired.is_set():
+                        fired.set()
+                        clock.kill()
+
+                fake.on_post = on_post
+                _poll(lambda: check(clock) and (fired.is_set() or all_posted()), timeout)
+                kills_during_post = 1.0 if fired.is_set() else 0.0
+            finally:
+                fake.on_post = None
+                clock.kill()
+                clock.stop()
+            # 3. started again: every slot settles (recovered, re-posted or simply posted)
+            t0 = time.monotonic()
+            clock = _ClockProcess(env, Path(tmp) / "clock-3.log")
+            try:
+                _poll(lambda: check(clock) and all_posted(), timeout, every=0.05)
+                settle_s = time.monotonic() - t0
+            finally:
+                clock.stop()
+            notes = [
+                str(e)
+                for (e,) in watch.execute(
+                    "SELECT coalesce(error, '') FROM survey_digest_attempts"
+                ).fetchall()
+            ]
+            unsettled = len(channels) - sum(1 for st in slots().values() if st == "posted")
+        per_slot: Counter[tuple[str, str]] = Counter()
+        for ch, messages in fake.messages.items():
+            for m in messages:
+                if m.get("thread_ts") not in (None, m["ts"]):
+                    continue
+                payload = (m.get("metadata") or {}).get("event_payload") or {}
+                per_slot[(ch, str(payload.get("slot")))] += 1
+        expected = {(ch, slot) for ch in channels.values()}
+        result.update(
+            {
+                "clock_kill_prefectures": float(len(channels)),
+                "clock_kill_kills": kills_after_claim + kills_during_post,
+                "clock_kill_killed_after_claim": kills_after_claim,
+                "clock_kill_killed_during_post": kills_during_post,
+                "clock_kill_missing": float(sum(1 for k in expected if per_slot[k] == 0)),
+                "clock_kill_duplicates": float(
+                    sum(max(0, n - 1) for k, n in per_slot.items() if k in expected)
+                    + sum(n for k, n in per_slot.items() if k not in expected)
+                ),
+                "clock_kill_recovered_by_metadata": float(
+                    sum(1 for n in notes if n.startswith("recovered:"))
+                ),
+                "clock_kill_reposted": float(sum(1 for n in notes if "taken over by" in n)),
+                "clock_kill_unsettled_slots": float(unsettled),
+                "clock_kill_settle_s": settle_s,
+            }
+        )
+    return result
+
+
 def run_bench(users: int = 50, per_user: int = 40, workers: int = 2) -> dict[str, float]:
     """The figures above; ``postgres_reachable`` 0 (and nothing else) without a server."""
     admin = _admin_url()
@@ -301,12 +549,24 @@ def run_bench(users: int = 50, per_user: int = 40, workers: int = 2) -> dict[str
     runs = len(RUNS)
     result["lost_log_rows"] = float(runs * users * ((per_user + 1) // 2) - logged)
     result["claims_off_by"] = float(claims - (8 * workers + runs * (users * per_user + 1)))
+    result.update(run_clock_kill_bench(admin))
     return result
 
 
-def main() -> int:
-    figures = run_bench()
+def _clock_ok(figures: dict[str, float]) -> bool:
+    return (
+        figures.get("clock_kill_missing") == 0
+        and figures.get("clock_kill_duplicates") == 0
+        and figures.get("clock_kill_unsettled_slots") == 0
+    )
+
+
+def main(argv: list[str] | None = None) -> int:
+    only_clock = "clock" in (sys.argv[1:] if argv is None else argv)
+    figures = run_clock_kill_bench() if only_clock else run_bench()
     print(json.dumps({k: round(v, 2) for k, v in figures.items()}, indent=2))
+    if only_clock:
+        return 0 if _clock_ok(figures) else 1
     if not figures.get("postgres_reachable"):
         return 1
     ok = (
@@ -314,6 +574,7 @@ def main() -> int:
         and figures["reply_p99_ms"] < 500
         and figures["lost_log_rows"] == 0
         and figures["claims_off_by"] == 0
+        and _clock_ok(figures)
     )
     return 0 if ok else 1
 
