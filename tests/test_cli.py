@@ -133,3 +133,30 @@ def test_ask_answers_an_indicator_question(tmp_path: Path) -> None:
     assert "37,141人" in proc.stdout and "2025年→2035年" in proc.stdout
     assert "社会保障・人口問題研究所" in proc.stdout
     assert env_extra in proc.stdout
+
+
+def test_chat_json_answers_data_questions_with_follow_up(tmp_path: Path) -> None:
+    inp = "\n".join(
+        json.dumps(x, ensure_ascii=False)
+        for x in [
+            {"user": "p", "text": "奈良県で85歳以上人口の増加率が高い市町村トップ5"},
+            {"user": "p", "text": "太子町の高齢化率"},
+            {"user": "p", "choose": "data:muni:28464"},
+            {"user": "p", "text": "豊中市の通いの場参加率"},
+        ]
+    )
+    env = {"HINTBOT_CHART_DIR": str(tmp_path / "charts")}
+    proc = subprocess.run(
+        [sys.executable, "-m", "bot.cli", "chat", "--json"],
+        cwd=ROOT,
+        env={"DATABASE_URL": f"sqlite:///{tmp_path}/d.sqlite3", "PATH": "/usr/bin:/bin", **env},
+        input=inp, capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+    assert proc.returncode == 0, proc.stderr
+    out = lines(proc.stdout)
+    assert [o["kind"] for o in out] == ["data", "data", "data", "data"]
+    assert "1. " in out[0]["text"] and "2025年→2035年" in out[0]["text"]
+    assert out[0]["charts"] and out[0]["charts"][0].endswith(".png")
+    assert {o["id"] for o in out[1]["options"]} == {"data:muni:27381", "data:muni:28464"}
+    assert "兵庫県" in out[2]["text"] and "%" in out[2]["text"]
+    assert out[3]["sample"] is True and "サンプルデータ（架空の値）" in out[3]["text"]
