@@ -23,17 +23,10 @@ from bot.knowledge.loader import load_knowledge
 from bot.knowledge.model import Card, KnowledgeBase
 from bot.matching.matcher import Matcher
 from bot.matching.normalize import compact
+from bot.testing.load import percentile
 
 ROOT = Path(__file__).resolve().parent.parent
 DEV = ROOT / "tests" / "fixtures" / "dev.yaml"
-
-
-def percentile(values: Sequence[float], q: float) -> float:
-    ordered = sorted(values)
-    if not ordered:
-        return float("nan")
-    k = max(0, min(len(ordered) - 1, round(q / 100 * (len(ordered) - 1))))
-    return ordered[k]
 
 
 def _queries() -> list[str]:

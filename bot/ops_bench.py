@@ -37,26 +37,6 @@ from pathlib import Path
 from typing import Any, LiteralString
 
 ADMIN_URL = "postgresql://postgres@127.0.0.1:5432/postgres"
-WORRIES = (
-    "協議体がお客様状態で困っている",
-    "移動支援の担い手がいない",
-    "生活支援コーディネーターに丸投げになっている",
-    "住民の意識が高まらない",
-    "通いの場の参加者が固定化している",
-    "他部署との連携がうまくいかない",
-    "総合事業の担い手が足りない",
-    "町内会との連携が進まない",
-)
-ENGINE_FAILURE = "処理中に問題が起きました"
-
-
-def percentile(values: list[float], q: float) -> float:
-    """Nearest-rank percentile (q in 0..100)."""
-    if not values:
-        return float("nan")
-    ordered = sorted(values)
-    k = max(0, min(len(ordered) - 1, round(q / 100 * len(ordered) + 0.5) - 1))
-    return ordered[k]
 
 
 def _admin_url() -> str:
@@ -143,17 +123,6 @@ def _bench_slack() -> Any:
     return BenchSlack()
 
 
-def _first_button_value(blocks: list[dict[str, Any]]) -> str | None:
-    for b in blocks:
-        acc = b.get("accessory") or {}
-        if acc.get("type") == "button":
-            return str(acc["value"])
-        for el in b.get("elements") or []:
-            if el.get("type") == "button":
-                return str(el["value"])
-    return None
-
-
 def _load(
     fake: Any,
     sender: Any,
@@ -165,84 +134,28 @@ def _load(
 ) -> dict[str, float]:
     """``users`` people at once, each sending ``per_user`` events one after another, pausing
     ``think`` seconds (uniform) after each reply as a person reading it would."""
-    import random
+    from bot.testing.load import percentile, simulate_people
 
-    from bot.testing import payloads as P
-
-    lock = threading.Lock()
-    replies: list[float] = []
-    errors = 0
-    extra = 0
-    start_gate = threading.Barrier(users)
-
-    def person(u: int) -> None:
-        nonlocal errors, extra
-        user = f"UB{prefix}{u:04d}"
-        channel = f"D{user}"
-        last: Any = None
-        pause = random.Random(u)
-        start_gate.wait()
-        for step in range(per_user):
-            if step and think[1] > 0:
-                time.sleep(pause.uniform(*think))  # reading the answer (not measured)
-            value = None
-            if last is not None and step % 2:
-                value = _first_button_value(last.json_field("blocks") or [])
-            t0 = time.monotonic()
-            try:
-                if value is not None:
-                    msg = P.posted_message(last.body, last.response["ts"])
-                    click = P.block_actions(value, message=msg, channel=channel, user=user)
-                    resp = sender.interaction(click)
-                    if step % 8 == 3:  # a double click: Slack sends it twice
-                        sender.interaction(click)
-                        with lock:
-                            extra += 1
-                else:
-                    text = WORRIES[(u + step) % len(WORRIES)]
-                    payload = P.event_callback(P.dm_message(text, user=user))
-                    resp = sender.event(payload)
-                    if step % 8 == 0:  # Slack retries the same event_id
-                        sender.event(payload, retry_num=1)
-                        with lock:
-                            extra += 1
-                if resp.status != 200:
-                    raise RuntimeError(f"HTTP {resp.status}")
-                posts = fake.await_posts(channel, step + 1, deadline_s)
-            except Exception:
-                with lock:
-                    errors += per_user - step  # this person's remaining events count as failed
-                return
-            last = posts[step]
-            with lock:
-                replies.append((last.at - t0) * 1000)
-                if ENGINE_FAILURE in str(last.body.get("text", "")):
-                    errors += 1
-
-    threads = [threading.Thread(target=person, args=(u,)) for u in range(users)]
-    t_start = time.monotonic()
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    elapsed = time.monotonic() - t_start
-    # a last reply for a sentinel person: stray duplicates, if any, are in by then
-    sentinel = P.event_callback(P.dm_message("ヘルプ", user=f"UB{prefix}SENTINEL"))
-    sender.event(sentinel)
-    fake.await_posts(f"DUB{prefix}SENTINEL", 1, deadline_s)
-    duplicates = sum(
-        max(0, len(fake.posts(f"DUB{prefix}{u:04d}")) - per_user) for u in range(users)
+    stats = simulate_people(
+        sender,
+        fake.posts,
+        fake.await_posts,
+        users=users,
+        per_user=per_user,
+        tag=f"B{prefix}",
+        think=think,
+        deadline_s=deadline_s,
     )
-    total = users * per_user
+    r = stats.replies_ms
     return {
-        f"{prefix}events": float(total),
-        f"{prefix}extra_deliveries": float(extra),
-        f"{prefix}errors": float(errors),
-        f"{prefix}duplicate_replies": float(duplicates),
-        f"{prefix}reply_p50_ms": percentile(replies, 50),
-        f"{prefix}reply_p99_ms": percentile(replies, 99),
-        f"{prefix}reply_max_ms": max(replies) if replies else float("nan"),
-        f"{prefix}events_per_s": total / elapsed if elapsed else float("nan"),
+        f"{prefix}events": float(stats.events),
+        f"{prefix}extra_deliveries": float(stats.extra_deliveries),
+        f"{prefix}errors": float(stats.errors),
+        f"{prefix}duplicate_replies": float(stats.duplicates),
+        f"{prefix}reply_p50_ms": percentile(r, 50),
+        f"{prefix}reply_p99_ms": percentile(r, 99),
+        f"{prefix}reply_max_ms": max(r) if r else float("nan"),
+        f"{prefix}events_per_s": stats.events / stats.seconds if stats.seconds else float("nan"),
     }
 
 
@@ -517,6 +430,7 @@ def run_bench(users: int = 50, per_user: int = 40, workers: int = 2) -> dict[str
         return {"postgres_reachable": 0.0}
     from bot.testing import payloads as P
     from bot.testing.driver import ServeProcess, SlackSender
+    from bot.testing.load import WORRIES
 
     result: dict[str, float] = {
         "postgres_reachable": 1.0,

@@ -16,51 +16,16 @@ Run: ``python -m bot.slack.bench`` (prints JSON).
 from __future__ import annotations
 
 import json
-import math
 import sys
 import tempfile
-import threading
 import time
 from pathlib import Path
 from typing import Any
 
 from bot.testing import payloads as P
 from bot.testing.driver import ServeProcess, SlackSender
-from bot.testing.fake_slack import Call, FakeSlack
-
-WORRIES = (
-    "協議体がお客様状態で困っている",
-    "移動支援の担い手がいない",
-    "生活支援コーディネーターに丸投げになっている",
-    "住民の意識が高まらない",
-    "通いの場の参加者が固定化している",
-    "他部署との連携がうまくいかない",
-    "総合事業の担い手が足りない",
-    "地域づくりの成果をどう把握すればいいかわからない",
-    "自立支援型のケアマネジメントが浸透しない",
-    "町内会との連携が進まない",
-)
-ENGINE_FAILURE = "処理中に問題が起きました"
-
-
-def percentile(values: list[float], q: float) -> float:
-    """Nearest-rank percentile (q in 0..100) of ``values``."""
-    if not values:
-        return float("nan")
-    ordered = sorted(values)
-    k = max(0, min(len(ordered) - 1, math.ceil(q / 100 * len(ordered)) - 1))
-    return ordered[k]
-
-
-def _first_button_value(call: Call) -> str | None:
-    for b in call.json_field("blocks") or []:
-        acc = b.get("accessory") or {}
-        if acc.get("type") == "button":
-            return str(acc["value"])
-        for el in b.get("elements") or []:
-            if el.get("type") == "button":
-                return str(el["value"])
-    return None
+from bot.testing.fake_slack import FakeSlack
+from bot.testing.load import WORRIES, percentile, simulate_people
 
 
 def _latency_run(fake: FakeSlack, sender: SlackSender, n: int) -> dict[str, float]:
@@ -93,75 +58,24 @@ def _latency_run(fake: FakeSlack, sender: SlackSender, n: int) -> dict[str, floa
 
 
 def _load_run(fake: FakeSlack, sender: SlackSender, users: int, per_user: int) -> dict[str, float]:
-    errors = 0
-    replies: list[float] = []
-    lock = threading.Lock()
-    extra_deliveries = 0  # retries and double clicks sent on top (must not be answered)
-
-    def person(u: int) -> None:
-        nonlocal errors, extra_deliveries
-        user = f"UP{u:04d}"
-        channel = f"D{user}"
-        last: Call | None = None
-        for step in range(per_user):
-            value = _first_button_value(last) if last is not None and step % 2 else None
-            t0 = time.monotonic()
-            try:
-                if value is not None and last is not None:
-                    msg = P.posted_message(last.body, last.response["ts"])
-                    click = P.block_actions(value, message=msg, channel=channel, user=user)
-                    resp = sender.interaction(click)
-                    if step % 5 == 1:  # a double click
-                        sender.interaction({**click, "trigger_id": f"{click['trigger_id']}b"})
-                        with lock:
-                            extra_deliveries += 1
-                else:
-                    text = WORRIES[(u + step) % len(WORRIES)]
-                    payload = P.event_callback(P.dm_message(text, user=user))
-                    resp = sender.event(payload)
-                    if step % 5 == 0:  # Slack retries the same event_id
-                        sender.event(payload, retry_num=1)
-                        with lock:
-                            extra_deliveries += 1
-                if resp.status != 200:
-                    raise RuntimeError(f"HTTP {resp.status}")
-                posts = fake.wait_posts(channel, step + 1, timeout=30)
-            except Exception:
-                with lock:
-                    errors += 1
-                return
-            last = posts[step]
-            with lock:
-                replies.append((last.at - t0) * 1000)
-                if ENGINE_FAILURE in str(last.body.get("text", "")):
-                    errors += 1
-
-    start = time.monotonic()
-    threads = [threading.Thread(target=person, args=(u,)) for u in range(users)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    elapsed = time.monotonic() - start
-    # let stray duplicates (if any) arrive: wait for one more sentinel reply, then count
-    sentinel = P.event_callback(P.dm_message("ヘルプ", user="UPSENTINEL"))
-    sender.event(sentinel)
-    fake.wait_posts("DUPSENTINEL", 1, timeout=30)
-    duplicates = 0
-    for u in range(users):
-        got = len(fake.posts(f"DUP{u:04d}"))
-        duplicates += max(0, got - per_user)
-    total = users * per_user
+    stats = simulate_people(
+        sender,
+        fake.posts,
+        lambda channel, n, timeout: fake.wait_posts(channel, n, timeout=timeout),
+        users=users,
+        per_user=per_user,
+        tag="P",
+    )
     return {
         "load_users": float(users),
-        "load_events": float(total),
-        "load_extra_deliveries": float(extra_deliveries),
-        "load_errors": float(errors),
-        "load_duplicates": float(duplicates),
-        "load_seconds": elapsed,
-        "load_events_per_s": total / elapsed if elapsed else float("nan"),
-        "load_reply_p50_ms": percentile(replies, 50),
-        "load_reply_p99_ms": percentile(replies, 99),
+        "load_events": float(stats.events),
+        "load_extra_deliveries": float(stats.extra_deliveries),
+        "load_errors": float(stats.errors),
+        "load_duplicates": float(stats.duplicates),
+        "load_seconds": stats.seconds,
+        "load_events_per_s": stats.events / stats.seconds if stats.seconds else float("nan"),
+        "load_reply_p50_ms": percentile(stats.replies_ms, 50),
+        "load_reply_p99_ms": percentile(stats.replies_ms, 99),
     }
 
 
