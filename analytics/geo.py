@@ -201,6 +201,8 @@ class Gazetteer:
             for length in range(min(self._max_len, n - i), 1, -1):
                 s = text[i : i + length]
                 if s in self._forms:
+                    if _is_kana(s) and not _kana_word(text, i, i + length):
+                        continue  # かもし (加茂市) inside かもしれません is no place
                     found = Hit(s, i, "muni", tuple(sorted(self._forms[s])))
                 elif s in self._gun_forms:
                     found = Hit(s, i, "gun", self._gun_forms[s])
@@ -257,3 +259,24 @@ class Gazetteer:
             codes |= self._forms.get(pn + key, set())
             codes = {c for c in codes if self.munis[c].pref_name == pn}
         return sorted({self.resolve_unit(c) for c in codes})
+
+
+_PARTICLES = set("のはがとでにをもへやか")
+
+
+def _is_hira(ch: str) -> bool:
+    return "ぁ" <= ch <= "ゖ" or ch == "ー"
+
+
+def _is_kana(s: str) -> bool:
+    return all(_is_hira(c) for c in s)
+
+
+def _kana_word(text: str, start: int, end: int) -> bool:
+    """A name written in kana must stand as a word: not glued to more hiragana before it,
+    and followed by the end, a non-hiragana character or a particle."""
+    before = text[start - 1] if start > 0 else ""
+    after = text[end] if end < len(text) else ""
+    if before and _is_hira(before) and before not in _PARTICLES:
+        return False
+    return not after or not _is_hira(after) or after in _PARTICLES

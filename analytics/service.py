@@ -134,7 +134,14 @@ class DataService:
         has_meta = bool(META_WORDS.search(t) or SHEET_WORDS.search(t))
         viewpoint = bool(VIEW_PREV.search(t) or VIEW_BEN.search(t) or VIEW_ANY.search(t))
         worry = bool(WORRY_WORDS.search(t))
-        if HELP_WORDS.search(t) and ("聞" in t or "指標" in t or "データ" in t):
+        # 「何が聞ける？」「どんな指標がある？」 are short questions; a long text that mentions
+        # 指標 while describing a problem is a worry
+        if (
+            HELP_WORDS.search(t)
+            and ("聞" in t or "指標" in t or "データ" in t)
+            and len(t) <= 30
+            and not worry
+        ):
             return 0.8 if ("指標" in t or "データ" in t) else 0.6
         score = 0.0
         if has_ind and (has_place or has_pattern):

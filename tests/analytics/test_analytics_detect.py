@@ -47,3 +47,17 @@ def test_data_questions_are_detected(service: DataService, text: str) -> None:
 @pytest.mark.parametrize("text", NOT_DATA)
 def test_worries_and_chatter_are_not_data(service: DataService, text: str) -> None:
     assert service.detect(text) < 0.5, text
+
+
+def test_kana_names_must_stand_as_words_and_long_worries_are_not_data(service) -> None:  # type: ignore[no-untyped-def]
+    # かもし (加茂市) inside かもしれません is not a place
+    text = (
+        "協力をお願いしたら断られました。先方の思いを聞かずに話を進めてしまったのかもしれません。"
+    )
+    assert service.detect(text) < 0.5
+    # a long worry that mentions 指標 is still a worry
+    worry = "T市では財政課から事業の効果を数字で示すよう求められているが、担当課はどんな指標を使えばいいのか分からず困っている。"
+    assert service.detect(worry) < 0.5
+    # the short question is data, and a kana name followed by a particle still resolves
+    assert service.detect("どんな指標がある？") >= 0.5
+    assert service.detect("いばらきしの高齢化率") >= 0.5
