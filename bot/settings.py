@@ -9,6 +9,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from bot.db import default_url
+from bot.errors import UserError
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -56,9 +57,15 @@ class Settings:
         if env.get("HINTBOT_CACHE_DIR"):
             updates["cache_dir"] = Path(env["HINTBOT_CACHE_DIR"])
         if env.get("HINTBOT_CONVERSATION_TTL_MINUTES"):
-            updates["conversation_ttl_minutes"] = int(env["HINTBOT_CONVERSATION_TTL_MINUTES"])
+            updates["conversation_ttl_minutes"] = _whole(env, "HINTBOT_CONVERSATION_TTL_MINUTES", 1)
         if env.get("HINTBOT_BASE_YEAR"):
-            updates["base_year"] = int(env["HINTBOT_BASE_YEAR"])
+            year = _whole(env, "HINTBOT_BASE_YEAR", 2015)
+            if year > 2035 or year % 5:
+                raise UserError(
+                    "HINTBOT_BASE_YEAR は推計のある年（2015〜2035 の5年ごと。10年後が2045年まで）で"
+                    f"指定してください（値: {env['HINTBOT_BASE_YEAR']!r}）。"
+                )
+            updates["base_year"] = year
         if env.get("HINTBOT_DIGEST_WEEKLY"):
             updates["digest_weekly"] = env["HINTBOT_DIGEST_WEEKLY"]
         if env.get("HINTBOT_DEMO_SAMPLE"):
@@ -72,8 +79,6 @@ class Settings:
             except ValueError:
                 lease = -1.0
             if not 0 < lease < float("inf"):
-                from bot.errors import UserError
-
                 raise UserError(
                     f"HINTBOT_DIGEST_LEASE_MINUTES は 0 より大きい数（分）で指定してください（値: {raw!r}）。"
                 )
@@ -85,13 +90,7 @@ class Settings:
             ("HINTBOT_DIGEST_GRACE_HOURS", "digest_grace_hours"),
         ):
             if env.get(key):
-                if not env[key].strip().isdigit():
-                    from bot.errors import UserError
-
-                    raise UserError(
-                        f"{key} は 0 以上の整数で指定してください（値: {env[key]!r}）。"
-                    )
-                updates[attr] = int(env[key])
+                updates[attr] = _whole(env, key, 0)
         for key, attr in (
             ("SLACK_BOT_TOKEN", "slack_bot_token"),
             ("SLACK_APP_TOKEN", "slack_app_token"),
@@ -101,3 +100,11 @@ class Settings:
             if env.get(key):
                 updates[attr] = env[key]
         return replace(s, **updates)  # type: ignore[arg-type]
+
+
+def _whole(env: Mapping[str, str], key: str, minimum: int) -> int:
+    """An integer setting; a bad value stops start-up with a message naming the variable."""
+    raw = env[key].strip()
+    if not raw.isdigit() or int(raw) < minimum:
+        raise UserError(f"{key} は {minimum} 以上の整数で指定してください（値: {env[key]!r}）。")
+    return int(raw)
