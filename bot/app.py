@@ -7,6 +7,7 @@ optionally a prebuilt ``WebClient`` and ``Runtime`` so tests can point it at a l
 from __future__ import annotations
 
 import logging
+from concurrent.futures import Executor
 
 from slack_bolt import App
 from slack_sdk import WebClient
@@ -30,6 +31,7 @@ def create_app(
     runtime: Runtime | None = None,
     socket_mode: bool = False,
     with_data: bool = True,
+    listener_executor: Executor | None = None,
 ) -> App:
     """The Bolt app with every listener registered.
 
@@ -58,6 +60,8 @@ def create_app(
         ignoring_self_events_enabled=True,
         logger=bolt_log,
         name="hintbot",
+        # the process that owns the executor can wait for answers in progress on shutdown
+        listener_executor=listener_executor,
     )
     bind(app, SlackAdvisor(runtime))
     register_listeners(app)

@@ -9,8 +9,11 @@ from __future__ import annotations
 import argparse
 import logging
 import os
+import signal
 import sys
+import threading
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from bot.settings import Settings
@@ -93,6 +96,9 @@ def _check_token(settings: Settings) -> str | None:
     return None
 
 
+SHUTDOWN_GRACE_S = 20.0  # how long answers in progress may take to finish on SIGTERM
+
+
 def _serve_socket(settings: Settings) -> int:
     from slack_bolt.adapter.socket_mode import SocketModeHandler
     from slack_bolt.error import BoltError
@@ -103,14 +109,28 @@ def _serve_socket(settings: Settings) -> int:
     if problem:
         print(problem, file=sys.stderr)
         return 2
+    executor = ThreadPoolExecutor(max_workers=10, thread_name_prefix="hintbot-listener")
     try:
-        app = create_app(settings, socket_mode=True)
+        app = create_app(settings, socket_mode=True, listener_executor=executor)
     except BoltError as exc:
         print(f"Slack アプリを起動できませんでした: {exc}", file=sys.stderr)
         return 2
     handler = SocketModeHandler(app, app_token=settings.slack_app_token)
+    stop = threading.Event()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(sig, lambda *_a: stop.set())
     print("Socket Mode で Slack に接続します（終了は Ctrl+C）。", file=sys.stderr, flush=True)
-    handler.start()  # blocks; reconnects by itself
+    handler.connect()  # reconnects by itself
+    stop.wait()
+    # a restart (deploy, SIGTERM) must not cut an answer in half: stop receiving, then let
+    # the answers already acknowledged finish (bounded), then close
+    print("終了します。処理中の回答を送り終えるまでお待ちください。", file=sys.stderr, flush=True)
+    handler.disconnect()
+    drained = threading.Thread(target=executor.shutdown, kwargs={"wait": True}, daemon=True)
+    drained.start()
+    drained.join(SHUTDOWN_GRACE_S)
+    handler.close()
+    print("終了しました。", file=sys.stderr, flush=True)
     return 0
 
 

@@ -129,9 +129,14 @@ def test_hintbot_serve_socket_answers_pushed_events(fake: FakeSlack, tmp_path: P
         assert fake.wait_socket_ack(envelope, timeout=30)["envelope_id"] == envelope
         [post] = fake.wait_for_calls("chat.postMessage", timeout=30)
         assert post.body["channel"] == "DU0USER1" and "ヒント05" in all_text(post)
-    finally:
+        # SIGTERM (a deploy or restart) ends the process cleanly
         proc.terminate()
-        proc.wait(20)
+        assert proc.wait(30) == 0
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait(20)
         log.close()
     output = (tmp_path / "socket.log").read_text(errors="replace")
     assert "xapp-test-token" not in output and "xoxb-test-token" not in output
+    assert "終了しました。" in output and "Traceback" not in output
