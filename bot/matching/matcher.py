@@ -107,6 +107,7 @@ W_COUNTERMEASURE = 0.8
 MIN_READING = 3  # reading matches need at least this many kana
 MIN_FUZZY = 5  # fuzzy matches need at least this many kana
 FUZZY_CUTOFF = 90.0
+TINY_INDEX = 128  # sentence vectors up to which scoring stays in plain Python
 DENSE_MAX_CELLS = 12_000_000  # feature x sentence cells up to which the matrix is dense (48 MB)
 PHRASE_SCALE = 2.5  # phrase evidence saturates: 1 - exp(-sum / scale)
 W_PHRASE = 0.85
@@ -242,6 +243,11 @@ class _Index:
                     postings[f][0].append(vid)
                     postings[f][1].append(w)
         self.n_vectors = len(owner)
+        self.owner = owner
+        # a tiny index (the situations of one card) is scored faster in plain Python
+        self.py_postings: dict[str, list[tuple[int, float]]] | None = None
+        if self.n_vectors <= TINY_INDEX:
+            self.py_postings = {f: list(zip(v, w, strict=True)) for f, (v, w) in postings.items()}
         self.postings = {
             f: (np.asarray(v, dtype=np.int64), np.asarray(w, dtype=np.float64))
             for f, (v, w) in postings.items()
@@ -322,6 +328,8 @@ class _Index:
         qv = self._weigh(feats)
         if not qv or not self.n_vectors:
             return {}
+        if self.py_postings is not None:
+            return self._sentence_scores_py(qv, self.py_postings)
         dots: np.ndarray
         covered: np.ndarray
         if self.dense is not None:
@@ -353,6 +361,23 @@ class _Index:
         best = np.maximum.reduceat(sims, self.starts)
         nz = np.flatnonzero(best > 0)
         return dict(zip(self.start_targets[nz].tolist(), best[nz].tolist(), strict=True))
+
+    def _sentence_scores_py(
+        self, qv: dict[str, float], postings: dict[str, list[tuple[int, float]]]
+    ) -> dict[int, float]:
+        dots: dict[int, float] = defaultdict(float)
+        covered: dict[int, float] = defaultdict(float)
+        for f, w in qv.items():
+            for vid, x in postings.get(f, ()):
+                dots[vid] += w * x
+                covered[vid] += w * w
+        best: dict[int, float] = {}
+        for vid, d in dots.items():
+            sim = d * math.sqrt(math.sqrt(covered[vid]))
+            ti = self.owner[vid]
+            if sim > best.get(ti, 0.0):
+                best[ti] = sim
+        return best
 
     def closest_example(self, ti: int, feats: Counter[str], minimum: float = 0.3) -> str | None:
         """The worry of target ``ti`` closest to the query, to say why a card was chosen."""
