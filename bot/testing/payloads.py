@@ -192,6 +192,29 @@ def block_actions(
     }
 
 
+def view_submission(
+    view: dict[str, Any], values: dict[str, Any], *, user: str = "U0USER1", team: str = "T0TEST"
+) -> dict[str, Any]:
+    """The submission of the modal ``view`` (as opened by views.open) with ``values`` as its
+    state (block_id -> action_id -> element state)."""
+    return {
+        "type": "view_submission",
+        "team": {"id": team, "domain": "fake"},
+        "user": {"id": user, "username": user.lower(), "team_id": team},
+        "api_app_id": "A0TEST",
+        "token": "legacy-verification-token",
+        "trigger_id": f"trigger.{next(_seq)}",
+        "view": {
+            "id": "V0MODAL",
+            "type": "modal",
+            "callback_id": view["callback_id"],
+            "private_metadata": view["private_metadata"],
+            "blocks": view["blocks"],
+            "state": {"values": values},
+        },
+    }
+
+
 def home_block_actions(
     value: str, *, user: str = "U0USER1", team: str = "T0TEST", action_id: str | None = None
 ) -> dict[str, Any]:

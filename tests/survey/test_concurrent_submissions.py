@@ -7,7 +7,6 @@ thread or process has its own engine, as separate workers would.
 
 from __future__ import annotations
 
-import itertools
 import json
 import multiprocessing
 import threading
@@ -24,6 +23,7 @@ from bot.survey.answers import AnswerStore, Latest, NewResponse
 from bot.survey.models import SurveyResponse
 from bot.survey.service import SurveyContext
 from bot.survey.slack import survey_modal
+from bot.testing import payloads as P
 from bot.testing.harness import SlackHarness
 from tests.dbutil import fresh_url
 
@@ -161,9 +161,6 @@ def test_processes_submitting_at_once_keep_every_answer_and_one_latest(tmp_path:
         engine.dispose()
 
 
-_trigger = itertools.count(1)
-
-
 def _view_submission(view: dict[str, Any], user: str, marker: int) -> dict[str, Any]:
     """A filled-in modal: item j gets the j-th base-4 digit of ``marker`` (all distinct)."""
     values: dict[str, Any] = {}
@@ -173,22 +170,7 @@ def _view_submission(view: dict[str, Any], user: str, marker: int) -> dict[str, 
         chosen = str(marker // 4**j % 4 + 1) if j < 4 else "2"
         opt = next(o for o in el["options"] if o["value"] == chosen)
         values[b["block_id"]] = {el["action_id"]: {"type": "static_select", "selected_option": opt}}
-    return {
-        "type": "view_submission",
-        "team": {"id": "T0TEST", "domain": "fake"},
-        "user": {"id": user, "username": user.lower(), "team_id": "T0TEST"},
-        "api_app_id": "A0TEST",
-        "token": "legacy-verification-token",
-        "trigger_id": f"trigger.c{next(_trigger)}",
-        "view": {
-            "id": "V0MODAL",
-            "type": "modal",
-            "callback_id": view["callback_id"],
-            "private_metadata": view["private_metadata"],
-            "blocks": view["blocks"],
-            "state": {"values": values},
-        },
-    }
+    return P.view_submission(view, values, user=user)
 
 
 def test_modal_submissions_at_once_through_slack_are_all_kept(

@@ -49,22 +49,7 @@ def _submission(view: dict[str, Any], user: str, choose: dict[str, str]) -> dict
         chosen = choose.get(b["block_id"]) or (el.get("initial_option") or {}).get("value")
         opt = next((o for o in el["options"] if o["value"] == chosen), None)
         values[b["block_id"]] = {el["action_id"]: {"type": "static_select", "selected_option": opt}}
-    return {
-        "type": "view_submission",
-        "team": {"id": "T0TEST", "domain": "fake"},
-        "user": {"id": user, "username": user.lower(), "team_id": "T0TEST"},
-        "api_app_id": "A0TEST",
-        "token": "legacy-verification-token",
-        "trigger_id": f"trigger.v{next(_seq)}",
-        "view": {
-            "id": "V0MODAL",
-            "type": "modal",
-            "callback_id": view["callback_id"],
-            "private_metadata": view["private_metadata"],
-            "blocks": view["blocks"],
-            "state": {"values": values},
-        },
-    }
+    return P.view_submission(view, values, user=user)
 
 
 def test_survey_opens_a_25_item_modal_prefilled_and_stores_the_submission(
