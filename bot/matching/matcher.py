@@ -244,23 +244,26 @@ class _Index:
                     postings[f][1].append(w)
         self.n_vectors = len(owner)
         self.owner = owner
-        # a tiny index (the situations of one card) is scored faster in plain Python
+        # one representation per index, by size: a tiny index (the situations of one card) is
+        # scored fastest in plain Python; a mid-sized one as two small matrix products over a
+        # dense feature x sentence matrix; a very large one with sparse postings (bounded memory)
         self.py_postings: dict[str, list[tuple[int, float]]] | None = None
+        self.dense: np.ndarray | None = None
+        self.columns: dict[str, int] = {}
+        self.postings: dict[str, tuple[np.ndarray, np.ndarray]] = {}
         if self.n_vectors <= TINY_INDEX:
             self.py_postings = {f: list(zip(v, w, strict=True)) for f, (v, w) in postings.items()}
-        self.postings = {
-            f: (np.asarray(v, dtype=np.int64), np.asarray(w, dtype=np.float64))
-            for f, (v, w) in postings.items()
-        }
-        # a dense feature x sentence matrix turns scoring into two small matrix products; a
-        # very large knowledge base keeps sparse postings instead (memory stays bounded)
-        self.columns = {f: i for i, f in enumerate(postings)}
-        self.dense: np.ndarray | None = None
-        if 0 < len(postings) * self.n_vectors <= DENSE_MAX_CELLS:
+        elif len(postings) * self.n_vectors <= DENSE_MAX_CELLS:
+            self.columns = {f: i for i, f in enumerate(postings)}
             dense = np.zeros((len(postings), self.n_vectors), dtype=np.float32)
             for f, (vids, weights) in postings.items():
                 dense[self.columns[f], vids] = weights
             self.dense = dense
+        else:
+            self.postings = {
+                f: (np.asarray(v, dtype=np.int64), np.asarray(w, dtype=np.float64))
+                for f, (v, w) in postings.items()
+            }
         owner_arr = np.asarray(owner, dtype=np.int64)
         starts = (
             np.flatnonzero(np.r_[True, owner_arr[1:] != owner_arr[:-1]]) if owner else owner_arr

@@ -159,7 +159,3 @@ def analyse(text: str) -> Analysis:
             if pos in ("名詞", "接尾辞", "接頭辞"):
                 readings.append(r)
     return Analysis("".join(parts), tuple(lemmas), tuple(readings), frozenset(bounds))
-
-
-def reading(text: str) -> str:
-    return analyse(text).reading
