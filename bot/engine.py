@@ -187,7 +187,7 @@ class Engine:
                 "もう一度お悩みを書くか、次のヒントから選んでください。",
                 kind="error",
             ), None
-        if m is None or (m.group("card") and not self.kb.has_card(m.group("cid"))):
+        if m is None or not self._option_exists(m):
             return self._menu(
                 f"その選択肢（{rt.short(oid, 30)}）は見つかりませんでした。次のヒントから選んでください。",
                 kind="error",
@@ -201,30 +201,14 @@ class Engine:
             }
         if m.group("card"):
             card = self.kb.card(m.group("cid"))
-            new_state = dict(state or {})
-            if new_state.get("consultation"):
-                self.store.update_consultation(int(new_state["consultation"]), card=card.id)
-            else:
-                new_state["consultation"] = self.store.log_consultation(
-                    conversation=msg.conversation, user=msg.user, text=f"[{oid}]", intent="hint",
-                    card=card.id, meta=msg.meta,
-                )  # fmt: skip
+            if state and state.get("consultation"):
+                self.store.update_consultation(int(state["consultation"]), card=card.id)
+            new_state = self._with_consultation(msg, state, card.id, oid)
             return self._open_card(card, None, new_state)
         if m.group("sit"):
-            cid_, n = m.group("scid"), int(m.group("sn"))
-            if not self.kb.has_card(cid_) or n not in {s.n for s in self.kb.card(cid_).situations}:
-                return self._menu(
-                    f"その選択肢（{oid}）は見つかりませんでした。次のヒントから選んでください。",
-                    kind="error",
-                ), state
-            card = self.kb.card(cid_)
-            new_state = dict(state or {})
-            if not new_state.get("consultation"):
-                new_state["consultation"] = self.store.log_consultation(
-                    conversation=msg.conversation, user=msg.user, text=f"[{oid}]", intent="hint",
-                    card=card.id, meta=msg.meta,
-                )  # fmt: skip
-            return self._show_situation(msg, card, n, new_state)
+            card = self.kb.card(m.group("scid"))
+            new_state = self._with_consultation(msg, state, card.id, oid)
+            return self._show_situation(msg, card, int(m.group("sn")), new_state)
         if m.group("fb"):
             if not state or not state.get("consultation"):
                 return self._menu(
@@ -251,6 +235,29 @@ class Engine:
             ), state
         dr = self.data.choose(oid, state.get("data_context") or {})
         return self._data_reply(dr), {**state, "data_context": dict(dr.context or {})}
+
+    def _option_exists(self, m: re.Match[str]) -> bool:
+        """Whether a well-formed option id names a card / situation that exists."""
+        if m.group("card"):
+            return self.kb.has_card(m.group("cid"))
+        if m.group("sit"):
+            cid = m.group("scid")
+            n = int(m.group("sn"))
+            return self.kb.has_card(cid) and n in {s.n for s in self.kb.card(cid).situations}
+        return True
+
+    def _with_consultation(
+        self, msg: Inbound, state: Mapping[str, Any] | None, card_id: str, oid: str
+    ) -> dict[str, Any]:
+        """The state with a logged consultation: the running one, or a new one for
+        ``card_id`` when the user came in by a button (App Home, a digest) without typing."""
+        new_state = dict(state or {})
+        if not new_state.get("consultation"):
+            new_state["consultation"] = self.store.log_consultation(
+                conversation=msg.conversation, user=msg.user, text=f"[{oid}]", intent="hint",
+                card=card_id, meta=msg.meta,
+            )  # fmt: skip
+        return new_state
 
     # -- building replies -----------------------------------------------------------------
     def _open_card(
