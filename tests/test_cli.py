@@ -12,11 +12,14 @@ import pytest
 from tests.conftest import FIXTURES, ROOT
 
 
-def hintbot(args: list[str], tmp_path: Path, stdin: str = "") -> subprocess.CompletedProcess[str]:
+def hintbot(
+    args: list[str], tmp_path: Path, stdin: str = "", **extra_env: str
+) -> subprocess.CompletedProcess[str]:
     env = {
         "DATABASE_URL": f"sqlite:///{tmp_path}/cli.sqlite3",
         "PATH": "/usr/bin:/bin",
         "HOME": str(tmp_path),
+        **extra_env,
     }
     return subprocess.run(
         [sys.executable, "-m", "bot.cli", *args],
@@ -123,12 +126,9 @@ def test_interactive_chat_with_numbers(tmp_path: Path) -> None:
 
 def test_ask_answers_an_indicator_question(tmp_path: Path) -> None:
     env_extra = f"{tmp_path}/charts"
-    proc = subprocess.run(
-        [sys.executable, "-m", "bot.cli", "ask", "茨木市の75歳以上人口の将来推計は？"],
-        cwd=ROOT,
-        env={"DATABASE_URL": f"sqlite:///{tmp_path}/a.sqlite3", "HINTBOT_CHART_DIR": env_extra, "PATH": "/usr/bin:/bin"},
-        capture_output=True, text=True, timeout=120,
-    )  # fmt: skip
+    proc = hintbot(
+        ["ask", "茨木市の75歳以上人口の将来推計は？"], tmp_path, HINTBOT_CHART_DIR=env_extra
+    )
     assert proc.returncode == 0, proc.stderr
     assert "37,141人" in proc.stdout and "2025年→2035年" in proc.stdout
     assert "社会保障・人口問題研究所" in proc.stdout
@@ -145,13 +145,7 @@ def test_chat_json_answers_data_questions_with_follow_up(tmp_path: Path) -> None
             {"user": "p", "text": "豊中市の通いの場参加率"},
         ]
     )
-    env = {"HINTBOT_CHART_DIR": str(tmp_path / "charts")}
-    proc = subprocess.run(
-        [sys.executable, "-m", "bot.cli", "chat", "--json"],
-        cwd=ROOT,
-        env={"DATABASE_URL": f"sqlite:///{tmp_path}/d.sqlite3", "PATH": "/usr/bin:/bin", **env},
-        input=inp, capture_output=True, text=True, timeout=120,
-    )  # fmt: skip
+    proc = hintbot(["chat", "--json"], tmp_path, inp, HINTBOT_CHART_DIR=str(tmp_path / "charts"))
     assert proc.returncode == 0, proc.stderr
     out = lines(proc.stdout)
     assert [o["kind"] for o in out] == ["data", "data", "data", "data"]
