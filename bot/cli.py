@@ -19,7 +19,7 @@ DESCRIPTION = f"""地域づくりヒントBot — 地域づくりの悩みに合
 {SOURCE_NOTE}"""
 
 # Optional command groups contributed by other packages: module -> register(subparsers, settings)
-PLUGINS = ("analytics.cli", "bot.slack_cli", "bot.survey.cli", "bot.ops_cli")
+PLUGINS = ("analytics.cli", "bot.slack.serve", "bot.survey.cli", "bot.ops_cli")
 
 
 def _settings() -> Settings:

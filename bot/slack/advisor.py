@@ -282,4 +282,4 @@ def advisor_for(app: App) -> SlackAdvisor:
     try:
         return _ADVISORS[app]
     except KeyError:
-        raise RuntimeError("create the app with bot.app.create_app()") from None
+        raise RuntimeError("create the app with bot.slack.app.create_app()") from None

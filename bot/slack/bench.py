@@ -1,7 +1,7 @@
 """Slack adapter benchmark over loopback, against the local Slack emulation.
 
 The app runs exactly as in production: ``hintbot serve --http`` (gunicorn, gthread workers,
-``bot.wsgi``) in a subprocess with a SQLite file database, talking to ``FakeSlack``'s Web
+``bot.slack.wsgi``) in a subprocess with a SQLite file database, talking to ``FakeSlack``'s Web
 API. Measured:
 
 * acknowledgement latency of 200 signed events (HTTP response time; target p99 < 100 ms);

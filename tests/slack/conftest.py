@@ -9,7 +9,6 @@ from pathlib import Path
 import pytest
 from slack_sdk import WebClient
 
-from bot.app import create_app
 from bot.db import create_schema, make_engine
 from bot.engine import Engine
 from bot.knowledge.loader import load_knowledge
@@ -17,11 +16,12 @@ from bot.knowledge.model import KnowledgeBase
 from bot.matching.matcher import Matcher
 from bot.runtime import Runtime
 from bot.settings import Settings
+from bot.slack.app import create_app
+from bot.slack.wsgi import make_application
 from bot.store import Store
 from bot.testing.driver import SlackSender, serve_in_process
 from bot.testing.fake_slack import FakeSlack
 from bot.testing.harness import SlackHarness
-from bot.wsgi import make_application
 from tests.dbutil import fresh_url
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -7,16 +7,16 @@ from pathlib import Path
 import pytest
 from slack_sdk import WebClient
 
-from bot.app import create_app
 from bot.replies import Option, Reply
 from bot.runtime import build_runtime
 from bot.settings import Settings
 from bot.slack.advisor import Place, SlackAdvisor
+from bot.slack.app import create_app
+from bot.slack.wsgi import make_application
 from bot.testing import payloads as P
 from bot.testing.driver import SlackSender, serve_in_process
 from bot.testing.fake_slack import FakeSlack
 from bot.testing.harness import SlackHarness, all_text
-from bot.wsgi import make_application
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
 

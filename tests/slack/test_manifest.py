@@ -6,9 +6,9 @@ from pathlib import Path
 
 import yaml
 
-from bot.listeners.commands import COMMAND
-from bot.listeners.shortcuts.consult_message import CALLBACK_ID
-from bot.survey.slack import REGISTER_COMMAND, SURVEY_COMMAND
+from bot.slack.listeners.commands import COMMAND
+from bot.slack.listeners.shortcuts.consult_message import CALLBACK_ID
+from bot.slack.survey_views import REGISTER_COMMAND, SURVEY_COMMAND
 
 ROOT = Path(__file__).resolve().parents[2]
 

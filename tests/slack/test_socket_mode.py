@@ -9,9 +9,9 @@ import pytest
 from slack_bolt.adapter.socket_mode import SocketModeHandler
 from slack_sdk import WebClient
 
-from bot.app import create_app
 from bot.runtime import Runtime
 from bot.settings import Settings
+from bot.slack.app import create_app
 from bot.testing import payloads as P
 from bot.testing.fake_slack import FakeSlack
 from bot.testing.harness import LogWatcher, all_text, buttons_of

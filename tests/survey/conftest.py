@@ -10,7 +10,6 @@ from pathlib import Path
 import pytest
 from slack_sdk import WebClient
 
-from bot.app import create_app
 from bot.db import make_engine
 from bot.engine import Engine as BotEngine
 from bot.knowledge.loader import load_knowledge
@@ -18,13 +17,14 @@ from bot.knowledge.model import KnowledgeBase
 from bot.matching.matcher import Matcher
 from bot.runtime import Runtime
 from bot.settings import Settings
+from bot.slack.app import create_app
+from bot.slack.wsgi import make_application
 from bot.store import Store
 from bot.survey.places import Places, load_places
 from bot.survey.service import DigestService, SurveyContext
 from bot.testing.driver import SlackSender, serve_in_process
 from bot.testing.fake_slack import FakeSlack
 from bot.testing.harness import SlackHarness
-from bot.wsgi import make_application
 from tests.dbutil import fresh_engine, fresh_url
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -119,6 +119,6 @@ def slack(fake: FakeSlack, slack_settings: Settings, runtime: Runtime) -> Iterat
 @pytest.fixture()
 def slack_ctx(slack: SlackHarness) -> SurveyContext:
     """The survey context the served app uses (same database)."""
-    from bot.survey.slack import context_for
+    from bot.slack.survey_views import context_for
 
     return context_for(slack.app)

@@ -19,10 +19,10 @@ import pytest
 from sqlalchemy import Engine, select
 
 from bot.db import create_schema, make_engine
+from bot.slack.survey_views import survey_modal
 from bot.survey.answers import AnswerStore, Latest, NewResponse
 from bot.survey.models import SurveyResponse
 from bot.survey.service import SurveyContext
-from bot.survey.slack import survey_modal
 from bot.testing import payloads as P
 from bot.testing.harness import SlackHarness
 from tests.dbutil import fresh_url

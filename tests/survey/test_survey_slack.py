@@ -12,9 +12,9 @@ import pytest
 
 from bot.cli import build_parser, main
 from bot.settings import Settings
+from bot.slack.survey_views import AGGREGATES_ONLY, NOT_REGISTERED
 from bot.survey.importer import import_survey
 from bot.survey.service import SurveyContext
-from bot.survey.slack import AGGREGATES_ONLY, NOT_REGISTERED
 from bot.testing import payloads as P
 from bot.testing.fake_slack import Call
 from bot.testing.harness import SlackHarness, all_text, buttons_of
@@ -100,7 +100,7 @@ def test_unregistered_and_foreign_users_are_refused(
 
     # a member of 吹田市 submits a modal made for 茨木市
     slack_ctx.registry.set("U0SUITA", role="municipal", place="吹田市")
-    from bot.survey.slack import survey_modal
+    from bot.slack.survey_views import survey_modal
 
     view = survey_modal(slack_ctx, "27211").to_dict()
     resp = slack.sender.interaction(
@@ -122,7 +122,7 @@ def test_a_missing_answer_is_marked_in_the_modal(
     slack: SlackHarness, slack_ctx: SurveyContext
 ) -> None:
     slack_ctx.registry.set("U0IB", role="municipal", place="茨木市")
-    from bot.survey.slack import survey_modal
+    from bot.slack.survey_views import survey_modal
 
     view = survey_modal(slack_ctx, "27211").to_dict()
     choose = {f"item_q{n:02d}": "2" for n in range(1, 25)}  # q25 left empty

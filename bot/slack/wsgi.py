@@ -1,4 +1,4 @@
-"""WSGI entry point for gunicorn: ``gunicorn bot.wsgi:application``.
+"""WSGI entry point for gunicorn: ``gunicorn bot.slack.wsgi:application``.
 
 Slack posts events, interactions and commands to ``/slack/events`` (verified by signature);
 ``/healthz`` answers 200 for load balancers and start-up checks.
@@ -24,7 +24,7 @@ WSGIApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
 def make_application(settings: Settings, app: App | None = None, **app_kwargs: Any) -> WSGIApp:
     """The WSGI callable: Bolt's handler on /slack/events plus a health check."""
     if app is None:
-        from bot.app import create_app
+        from bot.slack.app import create_app
 
         app = create_app(settings, **app_kwargs)
     handler = SlackRequestHandler(app, path=EVENTS_PATH)
@@ -54,7 +54,7 @@ _application: WSGIApp | None = None
 
 def __getattr__(name: str) -> Any:
     """``application`` is built on first access (PEP 562), so importing this module is cheap
-    and never reads the environment; gunicorn's ``bot.wsgi:application`` triggers it."""
+    and never reads the environment; gunicorn's ``bot.slack.wsgi:application`` triggers it."""
     global _application
     if name != "application":
         raise AttributeError(name)

@@ -13,8 +13,8 @@ from typing import Any
 from slack_bolt import Ack, Respond
 from slack_sdk import WebClient
 
-from bot.listeners.common import team_of
 from bot.slack.advisor import DM_FAILED, Place, SlackAdvisor, clean_text
+from bot.slack.payload import team_of
 
 ACK_IN_CHANNEL = "ボットとのダイレクトメッセージでお答えします。"
 

@@ -7,8 +7,8 @@ from typing import Any
 from slack_bolt import App, Respond
 from slack_sdk import WebClient
 
-from bot.listeners.common import ack_now
-from bot.survey.slack import REGISTER_COMMAND, context_for, register_command
+from bot.slack.payload import ack_now
+from bot.slack.survey_views import REGISTER_COMMAND, context_for, register_command
 
 
 def register(app: App) -> None:

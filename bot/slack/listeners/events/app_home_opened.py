@@ -6,8 +6,8 @@ from typing import Any
 
 from slack_sdk import WebClient
 
-from bot.listeners.common import event_key
 from bot.slack.advisor import SlackAdvisor
+from bot.slack.payload import event_key
 
 
 def handle(advisor: SlackAdvisor, body: dict[str, Any], client: WebClient) -> None:

@@ -6,8 +6,8 @@ from typing import Any
 
 from slack_sdk import WebClient
 
-from bot.listeners.common import team_of
 from bot.slack.advisor import Place, SlackAdvisor
+from bot.slack.payload import team_of
 
 
 def handle(advisor: SlackAdvisor, body: dict[str, Any], client: WebClient) -> None:

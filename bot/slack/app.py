@@ -12,11 +12,11 @@ from concurrent.futures import Executor
 from slack_bolt import App
 from slack_sdk import WebClient
 
-from bot.listeners import register_listeners
 from bot.runtime import Runtime, build_runtime
 from bot.settings import Settings
 from bot.slack.advisor import SlackAdvisor, bind
 from bot.slack.client import add_rate_limit_retry, make_web_client, require
+from bot.slack.listeners import register_listeners
 
 
 class _ClientWins(logging.Filter):

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from slack_bolt import App
 
-from bot.listeners import actions, commands, events, messages, shortcuts
+from bot.slack.listeners import actions, commands, events, messages, shortcuts
 
 
 def register_listeners(app: App) -> None:

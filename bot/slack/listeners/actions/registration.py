@@ -8,9 +8,9 @@ from typing import Any
 from slack_bolt import App
 from slack_sdk import WebClient
 
-from bot.listeners.common import ack_now
 from bot.slack.advisor import advisor_for
-from bot.survey.slack import REG_ACTION, approval_click, context_for
+from bot.slack.payload import ack_now
+from bot.slack.survey_views import REG_ACTION, approval_click, context_for
 
 
 def register(app: App) -> None:

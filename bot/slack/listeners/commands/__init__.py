@@ -7,8 +7,8 @@ from typing import Any
 from slack_bolt import App, Respond
 from slack_sdk import WebClient
 
-from bot.listeners.commands import hint, hint_register, survey
 from bot.slack.advisor import advisor_for
+from bot.slack.listeners.commands import hint, hint_register, survey
 
 COMMAND = "/hint"
 

@@ -12,8 +12,8 @@ from typing import Any
 from slack_bolt import Respond
 from slack_sdk import WebClient
 
-from bot.listeners.common import team_of
 from bot.slack.advisor import DM_FAILED, Place, SlackAdvisor, clean_text
+from bot.slack.payload import team_of
 
 CALLBACK_ID = "consult_message"
 

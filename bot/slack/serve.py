@@ -103,7 +103,7 @@ def _serve_socket(settings: Settings) -> int:
     from slack_bolt.adapter.socket_mode import SocketModeHandler
     from slack_bolt.error import BoltError
 
-    from bot.app import create_app
+    from bot.slack.app import create_app
 
     problem = _check_token(settings)
     if problem:
@@ -135,7 +135,7 @@ def _serve_socket(settings: Settings) -> int:
 
 
 def gunicorn_argv(host: str, port: int, workers: int) -> list[str]:
-    """The production server: gunicorn with threaded workers running ``bot.wsgi``."""
+    """The production server: gunicorn with threaded workers running ``bot.slack.wsgi``."""
     extra: list[str] = []
     if _gunicorn_has("control_socket_disable"):
         # newer gunicorn opens a control socket in ~/.gunicorn; the bot needs none, and
@@ -145,7 +145,7 @@ def gunicorn_argv(host: str, port: int, workers: int) -> list[str]:
         sys.executable,
         "-m",
         "gunicorn",
-        "bot.wsgi:application",
+        "bot.slack.wsgi:application",
         "--bind",
         f"{host}:{port}",
         "--workers",

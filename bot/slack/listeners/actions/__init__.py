@@ -8,10 +8,10 @@ from typing import Any
 from slack_bolt import App
 from slack_sdk import WebClient
 
-from bot.listeners.actions import home_button, option_button, registration
-from bot.listeners.common import ack_now
 from bot.slack.advisor import advisor_for
 from bot.slack.blocks import HOME_ACTION, OPTION_ACTION
+from bot.slack.listeners.actions import home_button, option_button, registration
+from bot.slack.payload import ack_now
 
 
 def register(app: App) -> None:

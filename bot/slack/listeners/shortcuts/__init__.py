@@ -7,9 +7,9 @@ from typing import Any
 from slack_bolt import App, Respond
 from slack_sdk import WebClient
 
-from bot.listeners.common import ack_now
-from bot.listeners.shortcuts import consult_message
 from bot.slack.advisor import advisor_for
+from bot.slack.listeners.shortcuts import consult_message
+from bot.slack.payload import ack_now
 
 
 def register(app: App) -> None:

@@ -11,8 +11,14 @@ from typing import Any
 from slack_bolt import Ack, App, Respond
 from slack_sdk import WebClient
 
-from bot.listeners.common import ack_now
-from bot.survey.slack import SURVEY_COMMAND, SURVEY_VIEW, context_for, submit_survey, survey_command
+from bot.slack.payload import ack_now
+from bot.slack.survey_views import (
+    SURVEY_COMMAND,
+    SURVEY_VIEW,
+    context_for,
+    submit_survey,
+    survey_command,
+)
 
 
 def register(app: App) -> None:

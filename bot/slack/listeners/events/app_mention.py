@@ -7,8 +7,8 @@ from typing import Any
 from slack_bolt import BoltContext
 from slack_sdk import WebClient
 
-from bot.listeners.common import event_key, team_of
 from bot.slack.advisor import Place, SlackAdvisor, clean_text, is_from_person
+from bot.slack.payload import event_key, team_of
 
 
 def handle(
