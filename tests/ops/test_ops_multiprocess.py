@@ -24,10 +24,10 @@ import sqlalchemy as sa
 
 from bot.db import Base, create_schema, import_models, make_engine
 from bot.store import Store
-from bot.testing import payloads as P
-from bot.testing.driver import ROOT, ServeProcess, SlackSender
-from bot.testing.fake_slack import FakeSlack
 from tests.dbutil import fresh_url
+from tests.support import payloads as P
+from tests.support.driver import ROOT, ServeProcess, SlackSender
+from tests.support.fake_slack import FakeSlack
 
 SLACK_VARS = ("SLACK_BOT_TOKEN", "SLACK_APP_TOKEN", "SLACK_SIGNING_SECRET", "SLACK_API_URL")
 DUPLICATE_LOG = "duplicate delivery ignored"

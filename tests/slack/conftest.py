@@ -19,10 +19,10 @@ from bot.settings import Settings
 from bot.slack.app import create_app
 from bot.slack.wsgi import make_application
 from bot.store import Store
-from bot.testing.driver import SlackSender, serve_in_process
-from bot.testing.fake_slack import FakeSlack
-from bot.testing.harness import SlackHarness
 from tests.dbutil import fresh_url
+from tests.support.driver import SlackSender, serve_in_process
+from tests.support.fake_slack import FakeSlack
+from tests.support.harness import SlackHarness
 
 ROOT = Path(__file__).resolve().parents[2]
 

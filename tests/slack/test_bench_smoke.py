@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot.slack.bench import percentile, run_bench
+from benchmarks.slack import percentile, run_bench
 
 
 def test_bench_runs_and_counts_no_errors_or_duplicates() -> None:

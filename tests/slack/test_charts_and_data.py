@@ -13,10 +13,10 @@ from bot.settings import Settings
 from bot.slack.advisor import Place, SlackAdvisor
 from bot.slack.app import create_app
 from bot.slack.wsgi import make_application
-from bot.testing import payloads as P
-from bot.testing.driver import SlackSender, serve_in_process
-from bot.testing.fake_slack import FakeSlack
-from bot.testing.harness import SlackHarness, all_text
+from tests.support import payloads as P
+from tests.support.driver import SlackSender, serve_in_process
+from tests.support.fake_slack import FakeSlack
+from tests.support.harness import SlackHarness, all_text
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
 

@@ -10,9 +10,9 @@ from datetime import timedelta
 
 import pytest
 
-from bot.testing import payloads as P
-from bot.testing.fake_slack import sign
-from bot.testing.harness import LogWatcher, SlackHarness, all_text, buttons_of
+from tests.support import payloads as P
+from tests.support.fake_slack import sign
+from tests.support.harness import LogWatcher, SlackHarness, all_text, buttons_of
 
 WORRY = "協議体がお客様状態で困っている"
 

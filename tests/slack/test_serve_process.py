@@ -11,10 +11,10 @@ from pathlib import Path
 
 import pytest
 
-from bot.testing import payloads as P
-from bot.testing.driver import ROOT, ServeProcess, SlackSender
-from bot.testing.fake_slack import FakeSlack
-from bot.testing.harness import all_text
+from tests.support import payloads as P
+from tests.support.driver import ROOT, ServeProcess, SlackSender
+from tests.support.fake_slack import FakeSlack
+from tests.support.harness import all_text
 
 SLACK_VARS = ("SLACK_BOT_TOKEN", "SLACK_APP_TOKEN", "SLACK_SIGNING_SECRET", "SLACK_API_URL")
 

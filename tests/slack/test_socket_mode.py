@@ -12,9 +12,9 @@ from slack_sdk import WebClient
 from bot.runtime import Runtime
 from bot.settings import Settings
 from bot.slack.app import create_app
-from bot.testing import payloads as P
-from bot.testing.fake_slack import FakeSlack
-from bot.testing.harness import LogWatcher, all_text, buttons_of
+from tests.support import payloads as P
+from tests.support.fake_slack import FakeSlack
+from tests.support.harness import LogWatcher, all_text, buttons_of
 
 
 @pytest.fixture()

@@ -23,9 +23,9 @@ from bot.slack.survey_views import survey_modal
 from bot.survey.answers import AnswerStore, Latest, NewResponse
 from bot.survey.models import SurveyResponse
 from bot.survey.service import SurveyContext
-from bot.testing import payloads as P
-from bot.testing.harness import SlackHarness
 from tests.dbutil import fresh_url
+from tests.support import payloads as P
+from tests.support.harness import SlackHarness
 
 IBARAKI = "27211"  # 茨木市
 OSAKA = "27"

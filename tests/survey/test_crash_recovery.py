@@ -19,8 +19,8 @@ from bot.settings import Settings
 from bot.survey.importer import import_survey
 from bot.survey.models import DigestAttempt, DigestSlot
 from bot.survey.service import DIGEST_EVENT, RECOVERED_NOTE, DigestService, SurveyContext
-from bot.testing.fake_slack import FakeSlack
 from tests.dbutil import fresh_url
+from tests.support.fake_slack import FakeSlack
 from tests.survey.conftest import MONDAY_9, SAMPLE
 
 SLOT = "weekly:2026-W50"

@@ -15,9 +15,9 @@ from bot.slack.blocks import SAMPLE_NOTE
 from bot.store import Store
 from bot.survey.importer import import_survey
 from bot.survey.service import DigestService, SurveyContext
-from bot.testing.fake_slack import FakeSlack
-from bot.testing.harness import all_text, blocks_of, buttons_of
 from tests.dbutil import fresh_url
+from tests.support.fake_slack import FakeSlack
+from tests.support.harness import all_text, blocks_of, buttons_of
 from tests.survey.conftest import MONDAY_9, SAMPLE
 
 

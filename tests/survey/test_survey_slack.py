@@ -15,9 +15,9 @@ from bot.settings import Settings
 from bot.slack.survey_views import AGGREGATES_ONLY, NOT_REGISTERED
 from bot.survey.importer import import_survey
 from bot.survey.service import SurveyContext
-from bot.testing import payloads as P
-from bot.testing.fake_slack import Call
-from bot.testing.harness import SlackHarness, all_text, buttons_of
+from tests.support import payloads as P
+from tests.support.fake_slack import Call
+from tests.support.harness import SlackHarness, all_text, buttons_of
 from tests.survey.conftest import SAMPLE
 
 _seq = itertools.count(1)

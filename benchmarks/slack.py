@@ -10,7 +10,7 @@ API. Measured:
   with clicks on the previous answer's first button), with Slack-style retries and double
   clicks mixed in; counts errors and duplicate replies (both must be 0).
 
-Run: ``python -m bot.slack.bench`` (prints JSON).
+Run: ``python -m benchmarks.slack`` (prints JSON).
 """
 
 from __future__ import annotations
@@ -22,10 +22,10 @@ import time
 from pathlib import Path
 from typing import Any
 
-from bot.testing import payloads as P
-from bot.testing.driver import ServeProcess, SlackSender
-from bot.testing.fake_slack import FakeSlack
-from bot.testing.load import WORRIES, percentile, simulate_people
+from tests.support import payloads as P
+from tests.support.driver import ServeProcess, SlackSender
+from tests.support.fake_slack import FakeSlack
+from tests.support.load import WORRIES, percentile, simulate_people
 
 
 def _latency_run(fake: FakeSlack, sender: SlackSender, n: int) -> dict[str, float]:

@@ -12,8 +12,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from bot.testing import payloads as P
-from bot.testing.fake_slack import Call
+from tests.support import payloads as P
+from tests.support.fake_slack import Call
 
 WORRIES = (
     "協議体がお客様状態で困っている",

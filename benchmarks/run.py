@@ -23,7 +23,7 @@ from bot.knowledge.loader import load_knowledge
 from bot.knowledge.model import Card, KnowledgeBase
 from bot.matching.matcher import Matcher
 from bot.matching.normalize import compact
-from bot.testing.load import percentile
+from tests.support.load import percentile
 
 ROOT = Path(__file__).resolve().parent.parent
 DEV = ROOT / "tests" / "fixtures" / "dev.yaml"
@@ -194,12 +194,12 @@ def bench_cold_start() -> dict[str, float]:
 
 
 SECTIONS: list[tuple[str, str]] = [
-    ("matcher", "bot.bench:bench_matcher"),
-    ("cold start", "bot.bench:bench_cold_start"),
-    ("indicators", "analytics.bench:run_bench"),
-    ("slack", "bot.slack.bench:run_bench"),
-    ("survey digests", "bot.survey.bench:run_bench"),
-    ("postgres", "bot.ops_bench:run_bench"),
+    ("matcher", "benchmarks.run:bench_matcher"),
+    ("cold start", "benchmarks.run:bench_cold_start"),
+    ("indicators", "benchmarks.indicators:run_bench"),
+    ("slack", "benchmarks.slack:run_bench"),
+    ("survey digests", "benchmarks.survey:run_bench"),
+    ("postgres", "benchmarks.postgres:run_bench"),
 ]
 
 

@@ -14,7 +14,7 @@ clock has no answer yet (the local Slack answers chat.postMessage 200 ms late) â
 third time. Measured: digests missing or duplicated per (channel, slot) in the local Slack, and
 how the interrupted slots were settled (recovered by their message metadata, or re-posted).
 
-Run alone: ``python -m bot.ops_bench`` (prints JSON; ``python -m bot.ops_bench clock`` for the
+Run alone: ``python -m benchmarks.postgres`` (prints JSON; ``python -m benchmarks.postgres clock`` for the
 clock section only). ``HINTBOT_BENCH_PG`` overrides the server (default
 ``postgresql://postgres@127.0.0.1:5432/postgres``).
 """
@@ -89,7 +89,7 @@ def _bench_slack() -> Any:
     """The local Slack, plus a wake-up per channel: fifty people waiting on one shared
     condition would wake each other on every call, and the load generator (not the bot)
     would become what is measured."""
-    from bot.testing.fake_slack import Call, FakeSlack, _decode_body
+    from tests.support.fake_slack import Call, FakeSlack, _decode_body
 
     class BenchSlack(FakeSlack):
         def __init__(self) -> None:
@@ -134,7 +134,7 @@ def _load(
 ) -> dict[str, float]:
     """``users`` people at once, each sending ``per_user`` events one after another, pausing
     ``think`` seconds (uniform) after each reply as a person reading it would."""
-    from bot.testing.load import percentile, simulate_people
+    from tests.support.load import percentile, simulate_people
 
     stats = simulate_people(
         sender,
@@ -195,7 +195,7 @@ CLOCK_TIMEOUT = 120.0
 def _clock_slack(post_delay: float) -> Any:
     """The local Slack, answering chat.postMessage ``post_delay`` late (the message is kept
     first, as Slack would have it), with a hook called as each message arrives."""
-    from bot.testing.fake_slack import FakeSlack
+    from tests.support.fake_slack import FakeSlack
 
     class ClockSlack(FakeSlack):
         def __init__(self) -> None:
@@ -428,9 +428,9 @@ def run_bench(users: int = 50, per_user: int = 40, workers: int = 2) -> dict[str
     if problem:
         print(f"  PostgreSQL not reachable at {admin}: {problem}", flush=True)
         return {"postgres_reachable": 0.0}
-    from bot.testing import payloads as P
-    from bot.testing.driver import ServeProcess, SlackSender
-    from bot.testing.load import WORRIES
+    from tests.support import payloads as P
+    from tests.support.driver import ServeProcess, SlackSender
+    from tests.support.load import WORRIES
 
     result: dict[str, float] = {
         "postgres_reachable": 1.0,

@@ -11,9 +11,9 @@ from typing import Any
 from slack_bolt import App
 
 from bot.runtime import Runtime
-from bot.testing import payloads as P
-from bot.testing.driver import Response, SlackSender
-from bot.testing.fake_slack import Call, FakeSlack, iter_texts
+from tests.support import payloads as P
+from tests.support.driver import Response, SlackSender
+from tests.support.fake_slack import Call, FakeSlack, iter_texts
 
 
 @dataclass

@@ -25,8 +25,8 @@ from typing import Any
 from urllib.parse import urlsplit
 from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
 
-from bot.testing.fake_slack import sign
-from bot.testing.payloads import encode_event, encode_form, encode_interaction
+from tests.support.fake_slack import sign
+from tests.support.payloads import encode_event, encode_form, encode_interaction
 
 ROOT = Path(__file__).resolve().parents[2]
 

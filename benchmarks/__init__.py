@@ -1,0 +1,1 @@
+"""Everything `make bench` runs; kept outside the shipped packages."""
