@@ -18,7 +18,7 @@ from analytics.geo import KINKI_PREFS, Gazetteer
 from analytics.query import Parser, Query
 from analytics.tables import IPSS_YEARS, DataStore, Series
 from analytics.textutil import fmt_number, fmt_signed, unit_suffix
-from bot.replies import DataReply, Option
+from bot.core.replies import DataReply, Option
 
 SAMPLE_NOTE = "※サンプルデータ（架空の値）"
 FUKUSHIMA = "07"

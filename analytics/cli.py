@@ -81,7 +81,8 @@ def register(subparsers: Any, settings_factory: SettingsFactory) -> None:
 
 def _service(settings: Settings) -> Any:
     from analytics.service import DataService
-    from bot.db import ensure_schema, make_engine
+    from bot.storage.db import make_engine
+    from bot.storage.schema import ensure_schema
 
     engine = make_engine(settings.database_url)
     ensure_schema(engine)

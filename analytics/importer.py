@@ -591,7 +591,7 @@ def store_values(
     engine: Engine, values: Sequence[ParsedValue], file_name: str
 ) -> tuple[int, tuple[tuple[str, int, int], ...]]:
     """Replace every indicator-year in ``values`` in one transaction; return rows replaced."""
-    from analytics.models import ImportBatch, IndicatorValue
+    from bot.storage.indicator_tables import ImportBatch, IndicatorValue
 
     counts: dict[tuple[str, int], int] = {}
     for v in values:

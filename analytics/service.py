@@ -36,9 +36,9 @@ from analytics.query import (
 )
 from analytics.tables import RAW_FILES, DataStore, add_derived, build_series, load_real
 from analytics.textutil import normalize
-from bot.db import ensure_schema
-from bot.replies import DataReply
+from bot.core.replies import DataReply
 from bot.settings import Settings
+from bot.storage.schema import ensure_schema
 
 COMPARE_WORDS = re.compile(r"比べ|比較|違い|差は|対比")
 QUESTION_TAIL = re.compile(r"[?？]$|は$|教えて|知りたい|見せて|出して|ください")
@@ -56,7 +56,7 @@ class StatusRow:
 
 
 class DataService:
-    """Implements ``bot.ports.DataAnswerer``."""
+    """Implements ``bot.core.ports.DataAnswerer``."""
 
     def __init__(self, settings: Settings, engine: Engine, answerer: Answerer) -> None:
         self.settings = settings

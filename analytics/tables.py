@@ -116,7 +116,7 @@ class DataStore:
     # -------------------------------------------------------------- DB layer
     def refresh_imported(self, engine: Engine, force: bool = False) -> None:
         """Reload imported values when an import happened since the last load (cheap check)."""
-        from analytics.models import ImportBatch, IndicatorValue
+        from bot.storage.indicator_tables import ImportBatch, IndicatorValue
 
         with engine.connect() as conn:
             marker = conn.execute(select(func.max(ImportBatch.id))).scalar() or 0

@@ -14,8 +14,8 @@ from pathlib import Path
 
 from analytics import charts
 from analytics.service import DataService
-from bot.db import make_engine
 from bot.settings import Settings
+from bot.storage.db import make_engine
 
 LOOKUPS = (
     "茨木市の75歳以上人口の将来推計は？",

@@ -163,7 +163,7 @@ def _stored(url: str) -> tuple[int, int]:
     """(worries logged by the simulated people, delivery ids claimed)."""
     from sqlalchemy import text
 
-    from bot.db import make_engine
+    from bot.storage.db import make_engine
 
     engine = make_engine(url)
     try:
@@ -287,8 +287,9 @@ def run_clock_kill_bench(
     import psycopg
     from sqlalchemy import make_url
 
-    from bot.db import ensure_schema, make_engine
     from bot.settings import ROOT
+    from bot.storage.db import make_engine
+    from bot.storage.schema import ensure_schema
     from bot.survey.channels import ChannelStore
     from bot.survey.places import load_places
     from bot.survey.schedule import WEEKDAYS, weekly_key, zone

@@ -19,8 +19,9 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from analytics.geo import KINKI_PREFS
-from bot.db import create_schema, make_engine
 from bot.settings import Settings
+from bot.storage.db import make_engine
+from bot.storage.schema import create_schema
 from bot.survey.answers import NewResponse
 from bot.survey.places import load_places
 from bot.survey.service import DigestService, SurveyContext

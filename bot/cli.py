@@ -12,7 +12,7 @@ from pathlib import Path
 
 from bot.errors import UserError
 from bot.knowledge.loader import KnowledgeError, load_knowledge
-from bot.render_text import SOURCE_NOTE
+from bot.render.text import SOURCE_NOTE
 from bot.settings import Settings
 
 DESCRIPTION = f"""地域づくりヒントBot — 地域づくりの悩みに合うヒントカードと対策をご案内します。
@@ -49,8 +49,8 @@ def cmd_chat(args: argparse.Namespace) -> int:
 
 
 def cmd_match(args: argparse.Namespace) -> int:
+    from bot.core.router import Router
     from bot.matching.cache import load_matcher
-    from bot.router import Router
     from bot.runtime import load_data_service
 
     settings = _settings()
@@ -58,7 +58,8 @@ def cmd_match(args: argparse.Namespace) -> int:
     matcher = load_matcher(kb, settings.cache_dir)
     data = None
     if not args.no_data:
-        from bot.db import ensure_schema, make_engine
+        from bot.storage.db import make_engine
+        from bot.storage.schema import ensure_schema
 
         db = make_engine(settings.database_url)
         ensure_schema(db)
@@ -104,7 +105,7 @@ def cmd_cards(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps(cards_json(kb), ensure_ascii=False, indent=2))
     else:
-        from bot.render_text import menu_text
+        from bot.render.text import menu_text
 
         print(menu_text(kb))
     return 0

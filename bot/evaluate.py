@@ -13,10 +13,10 @@ from typing import Any
 
 import yaml
 
+from bot.core.router import Router
 from bot.errors import UserError
 from bot.knowledge.loader import load_knowledge
 from bot.matching.matcher import Matcher
-from bot.router import Router
 from bot.settings import Settings
 
 
@@ -120,8 +120,9 @@ def evaluate_file(path: Path, settings: Settings, with_data: bool = True) -> Eva
     kb = load_knowledge(settings.knowledge_dir)
     data = None
     if with_data:
-        from bot.db import create_schema, make_engine
         from bot.runtime import load_data_service
+        from bot.storage.db import make_engine
+        from bot.storage.schema import create_schema
 
         db = make_engine("sqlite://")
         create_schema(db)

@@ -69,14 +69,14 @@ def register(subparsers: Any, settings_factory: SettingsFactory) -> None:
 
 # -- db --------------------------------------------------------------------------------------
 def _engine(settings: Settings) -> Engine:
-    from bot.db import make_engine
+    from bot.storage.db import make_engine
 
     return make_engine(settings.database_url)
 
 
 def cmd_db_upgrade(args: argparse.Namespace, settings_factory: SettingsFactory) -> int:
-    from bot import migrations
-    from bot.db import connection_problem, schema_problem
+    from bot.storage import migrations
+    from bot.storage.schema import connection_problem, schema_problem
 
     engine = _engine(settings_factory())
     try:
@@ -103,8 +103,8 @@ def cmd_db_upgrade(args: argparse.Namespace, settings_factory: SettingsFactory) 
 
 
 def cmd_db_current(args: argparse.Namespace, settings_factory: SettingsFactory) -> int:
-    from bot import migrations
-    from bot.db import connection_problem, schema_problem
+    from bot.storage import migrations
+    from bot.storage.schema import connection_problem, schema_problem
 
     engine = _engine(settings_factory())
     try:
@@ -148,7 +148,7 @@ class Forget:
 def personal_columns() -> list[tuple[Table, str, str]]:
     """(table, user column, action) for every table that stores a user id; blanks first, then
     deletes from dependent tables to the tables they reference (foreign keys stay valid)."""
-    from bot.db import Base, import_models
+    from bot.storage.db import Base, import_models
 
     import_models()
     found: list[tuple[Table, str, str]] = []
@@ -196,8 +196,8 @@ def _confirm(prompt: str) -> bool:
 
 
 def cmd_forget_user(args: argparse.Namespace, settings_factory: SettingsFactory) -> int:
-    from bot import migrations
-    from bot.db import connection_problem, schema_problem
+    from bot.storage import migrations
+    from bot.storage.schema import connection_problem, schema_problem
 
     user = (args.user or "").strip()
     if not USER_ID.match(user):

@@ -9,14 +9,15 @@ from datetime import timedelta
 
 from sqlalchemy import Engine as SAEngine
 
-from bot.db import ensure_schema, make_engine
-from bot.engine import Engine
+from bot.core.engine import Engine
+from bot.core.ports import DataAnswerer
 from bot.knowledge.loader import load_knowledge
 from bot.knowledge.model import KnowledgeBase
 from bot.matching.cache import load_matcher
-from bot.ports import DataAnswerer
 from bot.settings import Settings
-from bot.store import Store
+from bot.storage.conversations import Store
+from bot.storage.db import make_engine
+from bot.storage.schema import ensure_schema
 
 log = logging.getLogger(__name__)
 

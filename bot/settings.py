@@ -8,8 +8,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from bot.db import default_url
 from bot.errors import UserError
+from bot.storage.db import default_url
 
 ROOT = Path(__file__).resolve().parent.parent
 

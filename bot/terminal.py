@@ -7,8 +7,8 @@ import json
 import sys
 from typing import TextIO
 
-from bot.engine import Engine
-from bot.replies import Inbound, Reply
+from bot.core.engine import Engine
+from bot.core.replies import Inbound, Reply
 
 EXIT_WORDS = {"q", "quit", "exit", "終了", "おわり", "終わり", "bye"}
 

@@ -7,12 +7,12 @@ from pathlib import Path
 
 import pytest
 
-from bot.engine import Engine
+from bot.core.engine import Engine
+from bot.core.replies import Inbound, Reply
 from bot.knowledge.loader import load_knowledge
 from bot.knowledge.model import KnowledgeBase
 from bot.matching.matcher import Matcher
-from bot.replies import Inbound, Reply
-from bot.store import Store
+from bot.storage.conversations import Store
 from tests.dbutil import POSTGRES, drop_test_schemas, fresh_engine
 
 ROOT = Path(__file__).resolve().parent.parent

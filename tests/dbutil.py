@@ -19,7 +19,8 @@ import pytest
 from sqlalchemy import Engine, create_engine, make_url, text
 from sqlalchemy.pool import NullPool
 
-from bot.db import create_schema, make_engine
+from bot.storage.db import make_engine
+from bot.storage.schema import create_schema
 
 TEST_DATABASE_URL = os.environ.get("TEST_DATABASE_URL", "").strip() or None
 POSTGRES = bool(TEST_DATABASE_URL)

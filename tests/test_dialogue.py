@@ -12,11 +12,11 @@ from typing import Any
 
 import pytest
 
-from bot.engine import Engine
+from bot.core.engine import Engine
+from bot.core.replies import Inbound, Reply
 from bot.knowledge.model import KnowledgeBase
 from bot.matching.matcher import Matcher
-from bot.replies import Inbound, Reply
-from bot.store import Store
+from bot.storage.conversations import Store
 
 Turn = tuple[str, dict[str, Any]]
 
@@ -213,7 +213,7 @@ def test_feedback_without_a_consultation(say: Callable[..., Reply]) -> None:
 def test_option_from_an_expired_conversation(
     kb: KnowledgeBase, matcher: Matcher, store: Store
 ) -> None:
-    from bot.store import utcnow
+    from bot.storage.conversations import utcnow
 
     engine = Engine(kb, store, matcher)
     engine.handle(Inbound("c", "u", text="協議体がお客様状態で困っている"))

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
+from bot.core.router import Router
 from bot.evaluate import evaluate, load_queries
 from bot.matching.matcher import Matcher
-from bot.router import Router
 from tests.conftest import FIXTURES
 
 

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from bot.db import create_schema, make_engine
-from bot.engine import Engine
+from bot.core.engine import Engine
+from bot.core.replies import Inbound
 from bot.knowledge.model import KnowledgeBase
 from bot.matching.matcher import Matcher
-from bot.replies import Inbound
-from bot.store import Store
+from bot.storage.conversations import Store
+from bot.storage.db import make_engine
+from bot.storage.schema import create_schema
 from tests.dbutil import fresh_url
 
 
@@ -43,7 +44,7 @@ def test_event_claims_are_unique(store: Store) -> None:
 def test_exists_and_purge(store: Store) -> None:
     from datetime import timedelta
 
-    from bot.store import utcnow
+    from bot.storage.conversations import utcnow
 
     assert not store.exists("k")
     store.save("k", "u", {"stage": "menu"})

@@ -12,14 +12,14 @@ from collections.abc import Mapping
 from dataclasses import replace
 from typing import Any
 
-from bot import render_text as rt
+from bot.core.ports import DataAnswerer
+from bot.core.replies import DataReply, Inbound, Option, Reply
+from bot.core.router import Router
 from bot.knowledge.model import Card, KnowledgeBase
 from bot.matching.matcher import Matcher, MatchResult
 from bot.matching.normalize import compact, normalize
-from bot.ports import DataAnswerer
-from bot.replies import DataReply, Inbound, Option, Reply
-from bot.router import Router
-from bot.store import Store
+from bot.render import text as rt
+from bot.storage.conversations import Store
 
 log = logging.getLogger(__name__)
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any, Protocol
 
-from bot.replies import DataReply
+from bot.core.replies import DataReply
 
 
 class DataAnswerer(Protocol):

@@ -7,9 +7,9 @@ import re
 from dataclasses import dataclass
 from typing import Literal
 
+from bot.core.ports import DataAnswerer
 from bot.matching.matcher import Matcher, MatchResult
 from bot.matching.normalize import compact, normalize
-from bot.ports import DataAnswerer
 
 Intent = Literal["hint", "help", "data", "unknown"]
 

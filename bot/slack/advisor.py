@@ -21,7 +21,7 @@ from slack_bolt import App
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError, SlackClientError
 
-from bot.replies import Inbound, Reply
+from bot.core.replies import Inbound, Reply
 from bot.runtime import Runtime
 from bot.slack.blocks import Renderer, consumed_blocks
 

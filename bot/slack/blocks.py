@@ -26,9 +26,9 @@ from slack_sdk.models.blocks import (
 )
 from slack_sdk.models.views import View
 
-from bot import render_text as rt
+from bot.core.replies import Option, Reply
 from bot.knowledge.model import CATEGORIES, Card, KnowledgeBase
-from bot.replies import Option, Reply
+from bot.render import text as rt
 
 MAX_BLOCKS = 50
 SECTION_LIMIT = 2900  # Slack allows 3,000; the margin absorbs escaping and bold markers

@@ -171,7 +171,8 @@ def _gunicorn_has(setting: str) -> bool:
 
 
 def _serve_http(settings: Settings, args: argparse.Namespace, verbose: bool) -> int:
-    from bot.db import ensure_schema, make_engine
+    from bot.storage.db import make_engine
+    from bot.storage.schema import ensure_schema
 
     problem = _check_token(settings)
     if problem:

@@ -26,7 +26,7 @@ from sqlalchemy import (
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, mapped_column
 
-from bot.db import Base, session_factory
+from bot.storage.db import Base, session_factory
 
 
 def utcnow() -> datetime:

@@ -24,7 +24,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
-from bot.db import Base
+from bot.storage.db import Base
 
 ROLES = ("municipal", "prefecture", "bureau")
 STATUSES = ("pending", "approved", "rejected")

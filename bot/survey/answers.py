@@ -8,9 +8,9 @@ from datetime import datetime
 
 from sqlalchemy import Connection, Engine, insert, select
 
-from bot.db import session_factory
-from bot.store import utcnow
-from bot.survey.models import SurveyResponse
+from bot.storage.conversations import utcnow
+from bot.storage.db import session_factory
+from bot.storage.survey_tables import SurveyResponse
 
 
 @dataclass(frozen=True)

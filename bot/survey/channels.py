@@ -8,10 +8,10 @@ from datetime import date
 from sqlalchemy import Engine, delete, select
 from sqlalchemy.exc import IntegrityError
 
-from bot.db import session_factory
 from bot.errors import UserError
-from bot.store import utcnow
-from bot.survey.models import SurveyChannel, SurveyMeeting
+from bot.storage.conversations import utcnow
+from bot.storage.db import session_factory
+from bot.storage.survey_tables import SurveyChannel, SurveyMeeting
 from bot.survey.schedule import Meeting
 
 CHANNEL_RE = re.compile(r"^[CG][A-Z0-9]{2,31}$")

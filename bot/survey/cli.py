@@ -19,7 +19,8 @@ SettingsFactory = Callable[[], Settings]
 
 
 def _context(settings: Settings) -> Any:
-    from bot.db import ensure_schema, make_engine
+    from bot.storage.db import make_engine
+    from bot.storage.schema import ensure_schema
     from bot.survey.service import SurveyContext
 
     engine = make_engine(settings.database_url)

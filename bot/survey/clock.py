@@ -31,7 +31,7 @@ from bot.settings import Settings
 from bot.survey.schedule import parse_weekly, zone
 
 if TYPE_CHECKING:
-    from bot.store import Store
+    from bot.storage.conversations import Store
     from bot.survey.service import DigestService
 
 log = logging.getLogger("bot.survey.clock")
@@ -200,9 +200,10 @@ class ClockJobs:
 
 def run_clock(settings: Settings) -> int:
     """Run until SIGTERM/SIGINT."""
-    from bot.db import ensure_schema, make_engine
     from bot.slack.client import make_web_client
-    from bot.store import Store
+    from bot.storage.conversations import Store
+    from bot.storage.db import make_engine
+    from bot.storage.schema import ensure_schema
     from bot.survey.service import DigestService, SurveyContext
 
     client = make_web_client(settings)  # SLACK_BOT_TOKEN is required; the message names it

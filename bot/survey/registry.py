@@ -17,10 +17,10 @@ from pathlib import Path
 
 from sqlalchemy import Engine, delete, select
 
-from bot.db import session_factory
 from bot.errors import UserError
-from bot.store import utcnow
-from bot.survey.models import ROLES, SurveyMember
+from bot.storage.conversations import utcnow
+from bot.storage.db import session_factory
+from bot.storage.survey_tables import ROLES, SurveyMember
 from bot.survey.places import Places
 
 USER_ID_RE = re.compile(r"^[UW][A-Z0-9]{2,31}$")

@@ -28,15 +28,15 @@ from typing import Any, TypeVar
 from sqlalchemy import Engine, and_, func, or_, select, update
 from sqlalchemy.exc import IntegrityError, OperationalError
 
-from bot.db import session_factory
 from bot.settings import Settings
-from bot.store import ConsultationRow
+from bot.storage.conversations import ConsultationRow
+from bot.storage.db import session_factory
+from bot.storage.survey_tables import DigestAttempt, DigestSlot
 from bot.survey.aggregate import Summary, summarize
 from bot.survey.answers import AnswerStore
 from bot.survey.channels import ChannelStore, MeetingStore
 from bot.survey.definition import Survey, load_survey
 from bot.survey.digest import Digest, DigestInput, build_digest
-from bot.survey.models import DigestAttempt, DigestSlot
 from bot.survey.places import Places, load_places
 from bot.survey.registry import Registry
 from bot.survey.schedule import (

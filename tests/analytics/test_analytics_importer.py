@@ -9,8 +9,8 @@ import pytest
 from sqlalchemy import func, select
 
 from analytics.importer import IndicatorImportError, import_file
-from analytics.models import IndicatorValue
 from analytics.service import DataService
+from bot.storage.indicator_tables import IndicatorValue
 
 
 def count(svc: DataService) -> int:

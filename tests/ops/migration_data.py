@@ -7,7 +7,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from bot import migrations
+from bot.storage import migrations
 
 
 def _value(col: sa.Column[Any], i: int) -> Any:

@@ -13,10 +13,10 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
-from bot import migrations
-from bot.db import Base, import_models, make_engine
 from bot.ops_cli import forget_user
-from bot.store import Store
+from bot.storage import migrations
+from bot.storage.conversations import Store
+from bot.storage.db import Base, import_models, make_engine
 from tests.dbutil import fresh_url
 from tests.ops.migration_data import assert_all_rows_kept, fill_every_table
 

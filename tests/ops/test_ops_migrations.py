@@ -16,9 +16,10 @@ import sqlalchemy as sa
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 
-from bot import migrations
-from bot.db import Base, create_schema, ensure_schema, import_models, make_engine
 from bot.errors import UserError
+from bot.storage import migrations
+from bot.storage.db import Base, import_models, make_engine
+from bot.storage.schema import create_schema, ensure_schema
 from tests.dbutil import fresh_engine, fresh_url
 from tests.ops.migration_data import assert_all_rows_kept, fill_every_table
 
@@ -65,7 +66,7 @@ def test_upgrade_keeps_every_row(start: str) -> None:
 
 def test_migrations_build_exactly_the_models() -> None:
     """The newest migration and the models agree. If this fails, a model changed without a
-    migration: add one (``python -m bot.migrations revision -m "what changed"``, then review
+    migration: add one (``python -m bot.storage.migrations revision -m "what changed"``, then review
     it) so that existing databases get the change through ``hintbot db upgrade``."""
     engine = fresh_engine(schema=False)
     try:

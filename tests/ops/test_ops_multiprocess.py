@@ -22,8 +22,9 @@ from typing import Any
 import pytest
 import sqlalchemy as sa
 
-from bot.db import Base, create_schema, import_models, make_engine
-from bot.store import Store
+from bot.storage.conversations import Store
+from bot.storage.db import Base, import_models, make_engine
+from bot.storage.schema import create_schema
 from tests.dbutil import fresh_url
 from tests.support import payloads as P
 from tests.support.driver import ROOT, ServeProcess, SlackSender

@@ -9,8 +9,7 @@ from pathlib import Path
 import pytest
 from slack_sdk import WebClient
 
-from bot.db import create_schema, make_engine
-from bot.engine import Engine
+from bot.core.engine import Engine
 from bot.knowledge.loader import load_knowledge
 from bot.knowledge.model import KnowledgeBase
 from bot.matching.matcher import Matcher
@@ -18,7 +17,9 @@ from bot.runtime import Runtime
 from bot.settings import Settings
 from bot.slack.app import create_app
 from bot.slack.wsgi import make_application
-from bot.store import Store
+from bot.storage.conversations import Store
+from bot.storage.db import make_engine
+from bot.storage.schema import create_schema
 from tests.dbutil import fresh_url
 from tests.support.driver import SlackSender, serve_in_process
 from tests.support.fake_slack import FakeSlack

@@ -9,8 +9,8 @@ from typing import Any
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from bot.core.replies import Inbound, Option, Reply
 from bot.knowledge.model import Countermeasure, KnowledgeBase, Point
-from bot.replies import Inbound, Option, Reply
 from bot.runtime import Runtime
 from bot.slack.blocks import (
     MAX_BLOCKS,

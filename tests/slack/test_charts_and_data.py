@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from slack_sdk import WebClient
 
-from bot.replies import Option, Reply
+from bot.core.replies import Option, Reply
 from bot.runtime import build_runtime
 from bot.settings import Settings
 from bot.slack.advisor import Place, SlackAdvisor

@@ -10,8 +10,7 @@ from pathlib import Path
 import pytest
 from slack_sdk import WebClient
 
-from bot.db import make_engine
-from bot.engine import Engine as BotEngine
+from bot.core.engine import Engine as BotEngine
 from bot.knowledge.loader import load_knowledge
 from bot.knowledge.model import KnowledgeBase
 from bot.matching.matcher import Matcher
@@ -19,7 +18,8 @@ from bot.runtime import Runtime
 from bot.settings import Settings
 from bot.slack.app import create_app
 from bot.slack.wsgi import make_application
-from bot.store import Store
+from bot.storage.conversations import Store
+from bot.storage.db import make_engine
 from bot.survey.places import Places, load_places
 from bot.survey.service import DigestService, SurveyContext
 from tests.dbutil import fresh_engine, fresh_url
@@ -98,7 +98,7 @@ def slack_settings(fake: FakeSlack, tmp_path: Path) -> Settings:
 def runtime(
     slack_settings: Settings, survey_kb: KnowledgeBase, survey_matcher: Matcher
 ) -> Iterator[Runtime]:
-    from bot.db import create_schema
+    from bot.storage.schema import create_schema
 
     db = make_engine(slack_settings.database_url)
     create_schema(db)

@@ -18,10 +18,11 @@ from typing import Any
 import pytest
 from sqlalchemy import Engine, select
 
-from bot.db import create_schema, make_engine
 from bot.slack.survey_views import survey_modal
+from bot.storage.db import make_engine
+from bot.storage.schema import create_schema
+from bot.storage.survey_tables import SurveyResponse
 from bot.survey.answers import AnswerStore, Latest, NewResponse
-from bot.survey.models import SurveyResponse
 from bot.survey.service import SurveyContext
 from tests.dbutil import fresh_url
 from tests.support import payloads as P

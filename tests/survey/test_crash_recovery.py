@@ -13,11 +13,12 @@ import pytest
 from slack_sdk import WebClient
 from sqlalchemy import select
 
-from bot.db import create_schema, make_engine
 from bot.errors import UserError
 from bot.settings import Settings
+from bot.storage.db import make_engine
+from bot.storage.schema import create_schema
+from bot.storage.survey_tables import DigestAttempt, DigestSlot
 from bot.survey.importer import import_survey
-from bot.survey.models import DigestAttempt, DigestSlot
 from bot.survey.service import DIGEST_EVENT, RECOVERED_NOTE, DigestService, SurveyContext
 from tests.dbutil import fresh_url
 from tests.support.fake_slack import FakeSlack
@@ -369,7 +370,7 @@ def test_the_clock_schedules_a_one_off_recovery_when_a_lease_runs_out() -> None:
 def test_the_clock_jobs_recover_first_then_follow_up_on_fresh_claims(
     ctx: SurveyContext, clock: Clock, fake: FakeSlack, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from bot.store import Store
+    from bot.storage.conversations import Store
     from bot.survey.clock import RECOVER_JOB, ClockJobs, build_scheduler
 
     _osaka(ctx)
@@ -405,7 +406,7 @@ def test_the_clock_jobs_recover_first_then_follow_up_on_fresh_claims(
 def test_the_daily_purge_drops_idle_conversations(
     ctx: SurveyContext, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from bot.store import ConversationRow, Store, utcnow
+    from bot.storage.conversations import ConversationRow, Store, utcnow
     from bot.survey import clock as clock_module
     from bot.survey.clock import ClockJobs, job_purge_conversations, set_runner
 

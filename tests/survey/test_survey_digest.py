@@ -9,10 +9,10 @@ from pathlib import Path
 import pytest
 from slack_sdk import WebClient
 
-from bot.db import make_engine
 from bot.settings import Settings
 from bot.slack.blocks import SAMPLE_NOTE
-from bot.store import Store
+from bot.storage.conversations import Store
+from bot.storage.db import make_engine
 from bot.survey.importer import import_survey
 from bot.survey.service import DigestService, SurveyContext
 from tests.dbutil import fresh_url
@@ -156,7 +156,7 @@ def test_two_clocks_on_one_database_post_each_slot_once(
     """Two schedulers (threads, each with its own engine) run the same job at the same time."""
     url = fresh_url(tmp_path, "clocks")
     first = make_engine(url)
-    from bot.db import create_schema
+    from bot.storage.schema import create_schema
 
     create_schema(first)
     settings = Settings(database_url=url, chart_dir=tmp_path / "charts", cache_dir=None)

@@ -125,6 +125,7 @@ def test_current_slot_for_digest_now() -> None:
 def test_clock_jobs_are_tokyo_time_coalesced_with_grace_in_hours_and_stored_in_the_db() -> None:
     from apscheduler.triggers.cron import CronTrigger
 
+    from bot.storage.survey_tables import apscheduler_jobs
     from bot.survey.clock import (
         MEETING_JOB,
         PURGE_CONVERSATIONS_JOB,
@@ -133,7 +134,6 @@ def test_clock_jobs_are_tokyo_time_coalesced_with_grace_in_hours_and_stored_in_t
         WEEKLY_JOB,
         build_scheduler,
     )
-    from bot.survey.models import apscheduler_jobs
     from tests.dbutil import fresh_engine
 
     engine = fresh_engine()

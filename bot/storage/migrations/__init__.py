@@ -74,7 +74,7 @@ def current_revision(conn: Connection) -> str | None:
 
 def known_tables() -> set[str]:
     """Tables this code base defines (the start-up check looks for any of them)."""
-    from bot.db import Base, import_models
+    from bot.storage.db import Base, import_models
 
     import_models()
     return set(Base.metadata.tables)

@@ -1,4 +1,4 @@
-"""Developer tool: ``python -m bot.migrations revision -m "add survey tables"``.
+"""Developer tool: ``python -m bot.storage.migrations revision -m "add survey tables"``.
 
 Autogenerates the next revision by comparing the models with a scratch SQLite database
 upgraded to the current head (no server needed). Review the file before committing: check
@@ -17,8 +17,8 @@ from pathlib import Path
 
 from alembic import command
 
-from bot import migrations
-from bot.db import make_engine
+from bot.storage import migrations
+from bot.storage.db import make_engine
 
 
 def next_rev_id(message: str) -> str:
@@ -28,7 +28,7 @@ def next_rev_id(message: str) -> str:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m bot.migrations")
+    parser = argparse.ArgumentParser(prog="python -m bot.storage.migrations")
     sub = parser.add_subparsers(dest="cmd", required=True)
     rev = sub.add_parser("revision", help="autogenerate the next migration from the models")
     rev.add_argument("-m", "--message", required=True, help="what the migration changes")

@@ -1,6 +1,6 @@
 """Alembic environment: the project's one metadata, and the caller's connection when given.
 
-``bot.migrations.config(connection)`` passes an open connection so the start-up check and
+``bot.storage.migrations.config(connection)`` passes an open connection so the start-up check and
 ``hintbot db upgrade`` run migrations inside their own locked transaction.
 """
 
@@ -9,7 +9,7 @@ from __future__ import annotations
 from alembic import context
 from sqlalchemy import Connection
 
-from bot.db import Base, import_models, make_engine
+from bot.storage.db import Base, import_models, make_engine
 
 import_models()
 target_metadata = Base.metadata

@@ -1,0 +1,1 @@
+"""The conversation engine and the plain values it exchanges with adapters."""

@@ -1,0 +1,1 @@
+"""Plain-text rendering of reply values (terminal, JSON lines, Slack fallback text)."""

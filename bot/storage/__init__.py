@@ -1,0 +1,1 @@
+"""Storage: the database, its migrations and the repositories that implement the ports."""
