@@ -22,7 +22,7 @@ import yaml
 from bot.knowledge.loader import load_knowledge
 from bot.knowledge.model import Card, KnowledgeBase
 from bot.matching.matcher import Matcher
-from bot.matching.normalize import compact
+from bot.text.normalize import compact
 from tests.support.load import percentile
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -6,7 +6,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from bot.matching.matcher import Matcher
-from bot.matching.normalize import MAX_CHARS, normalize, strip_markup
+from bot.text.normalize import MAX_CHARS, normalize, strip_markup
 
 japanese = st.text(
     alphabet=st.sampled_from(

@@ -17,9 +17,9 @@ from bot.core.replies import DataReply, Inbound, Option, Reply
 from bot.core.router import Router
 from bot.knowledge.model import Card, KnowledgeBase
 from bot.matching.matcher import Matcher, MatchResult
-from bot.matching.normalize import compact, normalize
 from bot.render import text as rt
 from bot.storage.conversations import Store
+from bot.text.normalize import compact, normalize
 
 log = logging.getLogger(__name__)
 

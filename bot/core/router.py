@@ -9,7 +9,7 @@ from typing import Literal
 
 from bot.core.ports import DataAnswerer
 from bot.matching.matcher import Matcher, MatchResult
-from bot.matching.normalize import compact, normalize
+from bot.text.normalize import compact, normalize
 
 Intent = Literal["hint", "help", "data", "unknown"]
 

@@ -17,9 +17,9 @@ from pathlib import Path
 
 from bot.knowledge.model import KnowledgeBase
 from bot.matching import matcher as matcher_mod
-from bot.matching import normalize as normalize_mod
-from bot.matching import reading as reading_mod
 from bot.matching.matcher import Matcher, MatchPolicy
+from bot.text import normalize as normalize_mod
+from bot.text import reading as reading_mod
 
 log = logging.getLogger(__name__)
 

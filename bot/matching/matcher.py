@@ -27,8 +27,8 @@ import numpy as np
 from rapidfuzz import fuzz
 
 from bot.knowledge.model import Card, KnowledgeBase
-from bot.matching.normalize import compact, fold_kana, normalize
-from bot.matching.reading import analyse
+from bot.text.normalize import compact, fold_kana, normalize
+from bot.text.reading import analyse
 
 Confidence = str  # "confident" | "ambiguous" | "none"
 

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 from sudachipy import Dictionary, SplitMode, tokenizer
 
-from bot.matching.normalize import kata_to_hira
+from bot.text.normalize import kata_to_hira
 
 _CONTENT_POS = {"名詞", "動詞", "形容詞", "形状詞", "副詞", "接頭辞", "接尾辞"}
 # Lemmas that carry no topic: light verbs, formal nouns, politeness.
