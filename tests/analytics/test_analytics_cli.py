@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from analytics.cli import get_import_group, register
+from bot.cli.indicators import get_import_group, register
 from bot.settings import ROOT, Settings
 from tests.dbutil import fresh_url
 

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
-from bot.ops_cli import forget_user
+from bot.cli.ops import forget_user
 from bot.storage import migrations
 from bot.storage.conversations import Store
 from bot.storage.db import Base, import_models, make_engine

@@ -31,7 +31,7 @@ def _context(settings: Settings) -> Any:
 
 
 def register(subparsers: Any, settings_factory: SettingsFactory) -> None:
-    from analytics.cli import get_import_group
+    from bot.cli.indicators import get_import_group
 
     def bind(
         fn: Callable[[argparse.Namespace, Settings], int],

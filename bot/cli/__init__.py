@@ -19,7 +19,7 @@ DESCRIPTION = f"""地域づくりヒントBot — 地域づくりの悩みに合
 {SOURCE_NOTE}"""
 
 # Optional command groups contributed by other packages: module -> register(subparsers, settings)
-PLUGINS = ("analytics.cli", "bot.slack.serve", "bot.survey.cli", "bot.ops_cli")
+PLUGINS = ("bot.cli.indicators", "bot.slack.serve", "bot.cli.survey", "bot.cli.ops")
 
 
 def _settings() -> Settings:
@@ -107,7 +107,7 @@ def cmd_cards(args: argparse.Namespace) -> int:
     else:
         from bot.render.text import menu_text
 
-        print(menu_text(kb))
+        print(menu_text(kb.cards))
     return 0
 
 

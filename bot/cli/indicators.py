@@ -3,7 +3,7 @@
 ``bot/cli.py`` calls ``register(subparsers, settings_factory)``. The ``import`` group is shared:
 other features add their own kinds (``import survey`` …) with::
 
-    from analytics.cli import get_import_group
+    from bot.cli.indicators import get_import_group
     group = get_import_group(subparsers)          # the nested subparsers of ``import``
     p = group.add_parser("survey", help="…")
     p.set_defaults(handler=lambda args: ...)       # returns an int exit code
