@@ -1,77 +1,23 @@
-"""``hintbot serve``: run the Slack app over Socket Mode or HTTP (gunicorn).
+"""Serving the Slack app over Socket Mode or HTTP (gunicorn), for ``hintbot serve``.
 
-Plugged into ``bot.cli`` through ``register(subparsers, settings_factory)``. Missing settings
-are reported in Japanese with the environment variable to set, exit code 2, no traceback.
+The command itself (options, settings checks) is ``bot.cli.serve``; this module starts the
+server. A wrong token or an unreachable Slack is a Japanese message with exit code 2.
 """
 
 from __future__ import annotations
 
-import argparse
 import logging
 import os
 import signal
 import sys
 import threading
-from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from typing import Any
 
 from bot.settings import Settings
 
 log = logging.getLogger("bot.slack")
 
-DEFAULT_PORT = 3000
-DEFAULT_WORKERS = 2
 THREADS_PER_WORKER = 8
-
-
-def register(subparsers: Any, settings_factory: Callable[[], Settings]) -> None:
-    p = subparsers.add_parser(
-        "serve",
-        help="Slack で応答します（--socket: Socket Mode / --http: HTTP サーバー）",
-        description="Slack アプリとして応答します。Socket Mode は公開 URL が不要です。",
-    )
-    mode = p.add_mutually_exclusive_group(required=True)
-    mode.add_argument(
-        "--socket",
-        action="store_true",
-        help="Socket Mode で接続します（SLACK_APP_TOKEN, SLACK_BOT_TOKEN。公開 URL 不要）",
-    )
-    mode.add_argument(
-        "--http",
-        action="store_true",
-        help="HTTP で受け付けます（SLACK_BOT_TOKEN, SLACK_SIGNING_SECRET。/slack/events）",
-    )
-    p.add_argument("--port", type=int, default=DEFAULT_PORT, help="HTTP のポート（既定: 3000）")
-    p.add_argument("--host", default="0.0.0.0", help="HTTP の待受アドレス（既定: 0.0.0.0）")
-    p.add_argument(
-        "--workers",
-        type=int,
-        default=DEFAULT_WORKERS,
-        help="HTTP のワーカープロセス数（既定: 2）",
-    )
-    p.set_defaults(func=lambda args: cmd_serve(args, settings_factory))
-
-
-def cmd_serve(args: argparse.Namespace, settings_factory: Callable[[], Settings]) -> int:
-    from bot.slack.client import SlackConfigError, require
-
-    settings = settings_factory()
-    try:
-        if args.socket:
-            require(settings, "slack_app_token", "slack_bot_token")
-        else:
-            require(settings, "slack_bot_token", "slack_signing_secret")
-    except SlackConfigError as exc:
-        print(str(exc), file=sys.stderr)
-        return 2
-    verbose = bool(getattr(args, "verbose", False))
-    from bot.slack import logs
-
-    logs.configure(verbose)
-    if args.socket:
-        return _serve_socket(settings)
-    return _serve_http(settings, args, verbose)
 
 
 def _check_token(settings: Settings) -> str | None:
@@ -99,7 +45,7 @@ def _check_token(settings: Settings) -> str | None:
 SHUTDOWN_GRACE_S = 20.0  # how long answers in progress may take to finish on SIGTERM
 
 
-def _serve_socket(settings: Settings) -> int:
+def serve_socket(settings: Settings) -> int:
     from slack_bolt.adapter.socket_mode import SocketModeHandler
     from slack_bolt.error import BoltError
 
@@ -170,7 +116,7 @@ def _gunicorn_has(setting: str) -> bool:
     return any(s.name == setting for s in KNOWN_SETTINGS)
 
 
-def _serve_http(settings: Settings, args: argparse.Namespace, verbose: bool) -> int:
+def serve_http(settings: Settings, host: str, port: int, workers: int, *, verbose: bool) -> int:
     from bot.storage.db import make_engine
     from bot.storage.schema import ensure_schema
 
@@ -180,12 +126,12 @@ def _serve_http(settings: Settings, args: argparse.Namespace, verbose: bool) -> 
         return 2
     # create (new database) or check the schema once here, before the workers start
     ensure_schema(make_engine(settings.database_url))
-    argv = gunicorn_argv(args.host, args.port, args.workers)
+    argv = gunicorn_argv(host, port, workers)
     if verbose:
         os.environ["HINTBOT_VERBOSE"] = "1"
     print(
-        f"HTTP で待ち受けます: http://{args.host}:{args.port}/slack/events"
-        f"（ワーカー {args.workers}、終了は Ctrl+C）",
+        f"HTTP で待ち受けます: http://{host}:{port}/slack/events"
+        f"（ワーカー {workers}、終了は Ctrl+C）",
         file=sys.stderr,
         flush=True,
     )
