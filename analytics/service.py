@@ -36,6 +36,7 @@ from analytics.query import (
 )
 from analytics.tables import RAW_FILES, DataStore, add_derived, build_series, load_real
 from analytics.textutil import normalize
+from bot.text.prepared import Prepared
 from bot.core.replies import DataReply
 from bot.settings import Settings
 from bot.storage.schema import ensure_schema
@@ -105,14 +106,14 @@ class DataService:
         return self.answerer.store
 
     # ---------------------------------------------------------------- detect
-    def detect(self, text: str) -> float:
+    def detect(self, text: str | Prepared) -> float:
         """How likely ``text`` asks for indicator data (the engine routes to data at ≥ 0.5).
 
         Data = (a place, or a ranking/comparison/average pattern) AND (an indicator, or a
         meta word such as 指標・一覧・推計). Worries mention the same words, so an indicator
         alone or a place alone stays below 0.5.
         """
-        t = normalize(text)
+        t = text.squeezed if isinstance(text, Prepared) else normalize(text)
         if len(t) < 2:
             return 0.0
         parser = self.answerer.parser
@@ -159,9 +160,10 @@ class DataService:
         return max(0.0, min(1.0, score))
 
     # ---------------------------------------------------------------- answer
-    def answer(self, text: str, *, render_charts: bool = True) -> DataReply:
+    def answer(self, text: str | Prepared, *, render_charts: bool = True) -> DataReply:
         self.store.refresh_imported(self.engine)
-        return self.answerer.answer(text, render=render_charts)
+        raw = text.squeezed if isinstance(text, Prepared) else text
+        return self.answerer.answer(raw, render=render_charts)
 
     def choose(self, option_id: str, context: Mapping[str, Any]) -> DataReply:
         """Continue a follow-up: a municipality (data:muni:CODE), an indicator

@@ -9,12 +9,13 @@ from typing import TextIO
 
 from bot.core.engine import Engine
 from bot.core.replies import Inbound, Reply
+from bot.render.text import render as render_text
 
 EXIT_WORDS = {"q", "quit", "exit", "終了", "おわり", "終わり", "bye"}
 
 
 def render(reply: Reply) -> str:
-    lines = [reply.text]
+    lines = [render_text(reply)]
     for path in reply.charts:
         lines.append(f"（グラフ: {path}）")
     if reply.options:
@@ -33,6 +34,10 @@ def interactive(
         "地域づくりヒントBot（ターミナル版）です。困っていることを書いてください。"
         "「ヘルプ」で使い方、「q」で終了します。\n"
     )
+    if engine.has_conversation(key):
+        # the options of the last session are no longer on screen: never pick from them
+        engine.reset(key)
+        stdout.write("前回のご相談は画面に残っていないため、新しいご相談として始めます。\n")
     last: Reply | None = None
     while True:
         stdout.write("\n> ")
@@ -81,12 +86,12 @@ def json_lines(engine: Engine, stdin: TextIO = sys.stdin, stdout: TextIO = sys.s
             )
             continue
         reply = engine.handle(Inbound(f"json:{user}", user, text=text, choose=choose))
-        _emit(stdout, reply.to_json())
+        _emit(stdout, reply.to_json(render_text(reply)))
     return 0
 
 
 def _error(text: str) -> dict[str, object]:
-    return Reply("error", text).to_json()
+    return Reply("error", body=text).to_json(text)
 
 
 def _emit(stdout: TextIO, obj: dict[str, object]) -> None:

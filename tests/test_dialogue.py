@@ -16,6 +16,7 @@ from bot.core.engine import Engine
 from bot.core.replies import Inbound, Reply
 from bot.knowledge.model import KnowledgeBase
 from bot.matching.matcher import Matcher
+from bot.render.text import render
 from bot.storage.conversations import Store
 
 Turn = tuple[str, dict[str, Any]]
@@ -29,13 +30,13 @@ def run(say: Callable[..., Reply], transcript: list[Turn], user: str = "u1") -> 
         else:
             reply = say(utterance, user=user)
         where = f"「{utterance}」への返答"
-        assert reply.kind == want["kind"], (where, reply.kind, reply.text[:200])
+        assert reply.kind == want["kind"], (where, reply.kind, render(reply)[:200])
         if "card" in want:
             assert reply.card == want["card"], (where, reply.card)
         for phrase in want.get("says", ()):
-            assert phrase in reply.text, (where, phrase, reply.text[:300])
+            assert phrase in render(reply), (where, phrase, render(reply)[:300])
         for phrase in want.get("not", ()):
-            assert phrase not in reply.text, (where, phrase)
+            assert phrase not in render(reply), (where, phrase)
         if "countermeasures" in want:
             assert reply.countermeasures == want["countermeasures"], where
         if "first_option" in want:
@@ -159,12 +160,14 @@ def test_new_text_starts_over_on_another_card(say: Callable[..., Reply]) -> None
     )
 
 
-def test_free_text_refines_the_current_card(say: Callable[..., Reply]) -> None:
+def test_a_situation_named_in_words_is_chosen_and_said(say: Callable[..., Reply]) -> None:
+    """A clear paraphrase of one situation commits to it, and the answer says so."""
     first = say("住民の支え合いの意識が育たない")
     assert first.card == "01"
     refined = say("困っている近所の高齢者の課題に目が向いていない感じです")
-    assert refined.kind == "card" and refined.card == "01"
-    assert refined.options[0].id == "situation:01-3"
+    assert refined.kind == "countermeasures" and refined.card == "01"
+    assert refined.situations == (3,)
+    assert "と受け取りました" in render(refined)
 
 
 def test_two_users_do_not_share_state(say: Callable[..., Reply]) -> None:
@@ -191,8 +194,8 @@ def test_two_users_do_not_share_state(say: Callable[..., Reply]) -> None:
 def test_bad_text_gets_a_polite_answer(say: Callable[..., Reply], text: str) -> None:
     reply = say(text)
     assert reply.kind in ("error", "menu", "card", "ask_card", "help")
-    assert reply.text and "Traceback" not in reply.text
-    assert reply.text.rstrip().endswith(("。", "）", "」")) or reply.options
+    assert render(reply) and "Traceback" not in render(reply)
+    assert render(reply).rstrip().endswith(("。", "）", "」")) or reply.options
 
 
 @pytest.mark.parametrize(
@@ -201,13 +204,13 @@ def test_bad_text_gets_a_polite_answer(say: Callable[..., Reply], text: str) -> 
 def test_unknown_option_ids_are_answered_politely(say: Callable[..., Reply], oid: str) -> None:
     reply = say(choose=oid)
     assert reply.kind == "error"
-    assert "ません" in reply.text
+    assert "ません" in render(reply)
     assert [o.id for o in reply.options][:1] == ["card:01"]
 
 
 def test_feedback_without_a_consultation(say: Callable[..., Reply]) -> None:
     reply = say(choose="feedback:up")
-    assert reply.kind == "error" and "見つかりませんでした" in reply.text
+    assert reply.kind == "error" and "見つかりませんでした" in render(reply)
 
 
 def test_option_from_an_expired_conversation(
@@ -223,7 +226,7 @@ def test_option_from_an_expired_conversation(
     store.save("c", "u", state, now=utcnow() - timedelta(minutes=31))
     reply = engine.handle(Inbound("c", "u", choose="situation:02-1"))
     assert reply.kind == "error"
-    assert "終了しました" in reply.text
+    assert "終了しました" in render(reply)
     assert engine.handle(Inbound("c", "u", choose="feedback:up")).kind == "error"
 
 

@@ -1,47 +1,65 @@
 """The conversation engine: plain values in (``Inbound``), plain values out (``Reply``).
 
-It knows nothing of Slack or the terminal. State is loaded from and saved to the ``Store`` on
-every turn, so a restart or another worker continues the same conversation.
+It knows nothing of Slack or the terminal. State is a frozen ``ConversationState`` loaded
+from and saved to a ``ConversationStore`` on every turn, so a restart or another worker
+continues the same conversation. Each text is prepared once (``Prepared``) and read first as
+an answer to the question just asked (``understand``); only when it clearly is not one does
+the engine treat it as a new worry or a data question, and then it says so.
 """
 
 from __future__ import annotations
 
 import logging
-import re
-from collections.abc import Mapping
 from dataclasses import replace
 from typing import Any
 
-from bot.core.ports import DataAnswerer
-from bot.core.replies import DataReply, Inbound, Option, Reply
+from bot.core import understand as u
+from bot.core.ports import ConversationStore, DataAnswerer
+from bot.core.replies import CardChoice, DataReply, Inbound, Option, Reply, ReplyKind
 from bot.core.router import Router
-from bot.knowledge.model import Card, KnowledgeBase
+from bot.core.state import (
+    CardPick,
+    ConversationState,
+    DataPick,
+    FeedbackPick,
+    MenuPick,
+    OptionId,
+    SituationPick,
+    parse_option,
+)
+from bot.knowledge.model import Card, KnowledgeBase, Reference
 from bot.matching.matcher import Matcher, MatchResult
-from bot.render import text as rt
-from bot.storage.conversations import Store
-from bot.text.normalize import compact, normalize
+from bot.text.prepared import MAX_INPUT, Prepared, prepare
 
 log = logging.getLogger(__name__)
 
-MAX_INPUT = 10_000
-_YES = re.compile(
-    r"^(はい|うん|そう|そうです|そうですね|当てはまる|当てはまります|あてはまる|あてはまります|yes|y)(ね|よ|です)*$"
-)
-_NO = re.compile(
-    r"^(いいえ|いや|ちがう|違う|違います|ちがいます|当てはまらない|当てはまりません|no|n)(です|ね)*$"
-)
-_OPTION = re.compile(
-    r"^(?:(?P<card>card):(?P<cid>\d{2})"
-    r"|(?P<sit>situation):(?P<scid>\d{2})-(?P<sn>\d{1,2})"
-    r"|(?P<fb>feedback):(?P<fv>up|down)"
-    r"|(?P<menu>menu)"
-    r"|(?P<data>data:.+))$"
-)
+__all__ = ["MAX_INPUT", "Engine"]
 
 OPT_MENU_NEW = Option("menu", "別の悩みを相談する")
 OPT_NONE = Option("menu", "どれでもない")
 OPT_UP = Option("feedback:up", "役に立った")
 OPT_DOWN = Option("feedback:down", "役に立たなかった")
+
+# a written reply commits to one situation above this score, with this lead over the next
+SITUATION_COMMIT = 0.30
+SITUATION_MARGIN = 0.08
+SITUATION_CLOSE = 0.20  # two situations above this and within the margin: ask between them
+NEW_WORRY_SCORE = 0.45  # a confident match to another card this strong is a new worry
+
+Turn = tuple[Reply, ConversationState | None]
+
+
+def label_of_card(card: Card) -> str:
+    return _short(f"{card.id} {card.title}", 60)
+
+
+def _short(text: str, limit: int) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def card_heading(card: Card) -> str:
+    return f"ヒント{card.id}「{card.title}」（{card.category}）"
 
 
 class Engine:
@@ -50,7 +68,7 @@ class Engine:
     def __init__(
         self,
         kb: KnowledgeBase,
-        store: Store,
+        store: ConversationStore,
         matcher: Matcher | None = None,
         data: DataAnswerer | None = None,
     ) -> None:
@@ -62,7 +80,8 @@ class Engine:
 
     # -- entry point ----------------------------------------------------------------------
     def handle(self, msg: Inbound) -> Reply:
-        state, expired = self.store.load(msg.conversation)
+        raw_state, expired = self.store.load(msg.conversation)
+        state = ConversationState.from_json(raw_state)
         try:
             if msg.choose is not None:
                 reply, new_state = self._choose(msg, state, expired)
@@ -72,7 +91,7 @@ class Engine:
             log.exception("engine failure in conversation %s", msg.conversation)
             reply = Reply(
                 "error",
-                "申し訳ありません。処理中に問題が起きました。もう一度お試しいただくか、"
+                body="申し訳ありません。処理中に問題が起きました。もう一度お試しいただくか、"
                 "言葉を変えてお書きください。",
                 options=(OPT_MENU_NEW,),
             )
@@ -80,199 +99,578 @@ class Engine:
         if new_state is None:
             self.store.clear(msg.conversation)
         else:
-            new_state["options"] = [o.id for o in reply.options]
-            self.store.save(msg.conversation, msg.user, new_state)
+            new_state = new_state.with_(options=tuple(o.id for o in reply.options))
+            self.store.save(msg.conversation, msg.user, new_state.to_json())
         return reply
 
+    def has_conversation(self, conversation: str) -> bool:
+        """Whether a conversation is under way (a terminal starting up says what it does)."""
+        raw, expired = self.store.load(conversation)
+        return bool(raw) and not expired
+
+    def reset(self, conversation: str) -> None:
+        """Forget where a conversation stood (its consultations stay logged)."""
+        self.store.clear(conversation)
+
     # -- free text ------------------------------------------------------------------------
-    def _text(
-        self, msg: Inbound, state: dict[str, Any] | None
-    ) -> tuple[Reply, dict[str, Any] | None]:
-        raw = msg.text or ""
-        if len(raw) > MAX_INPUT:
-            raw = raw[:MAX_INPUT]
-        norm = normalize(raw)
-        if not norm:
+    def _text(self, msg: Inbound, state: ConversationState | None) -> Turn:
+        p = prepare(msg.text)
+        if not p:
             return (
                 Reply(
                     "error",
-                    "ご相談の内容が読み取れませんでした。困っていることを文章でお書きください。"
+                    body="ご相談の内容が読み取れませんでした。困っていることを文章でお書きください。"
                     "（例:「協議体がお客様状態で困っている」）",
                     options=(Option("menu", "ヒントの一覧を見る"),),
                 ),
                 state,
             )
-        c = compact(norm)
+        c = p.compact
+        offered = state.options if state else ()
         # a number picks an option in the order shown (the terminal's habit, typed anywhere)
-        offered = (state or {}).get("options") or []
         if c.isdigit() and offered:
             idx = int(c)
             if 1 <= idx <= len(offered):
                 return self._choose(replace(msg, text=None, choose=offered[idx - 1]), state, False)
-        # answers to 「こんな状況に陥っていませんか？」 typed instead of clicked
-        if state and state.get("stage") == "situation":
-            card = self.kb.card(state["card"])
-            suggested = state.get("suggested") or []
-            if _YES.match(c) and suggested:
-                return self._show_situation(msg, card, int(suggested[0]), state)
-            if _NO.match(c):
-                rest = [s.n for s in card.situations if s.n not in suggested]
-                order = tuple(rest or [s.n for s in card.situations])
-                return self._ask_situations(
-                    card, order, (), state, lead="では、ほかの状況はいかがでしょうか。"
+        turn = self._as_answer(msg, p, state)
+        if turn is not None:
+            return turn
+        return self._new_text(msg, p, state)
+
+    def _as_answer(self, msg: Inbound, p: Prepared, state: ConversationState | None) -> Turn | None:
+        """The reply read as an answer to the question just asked, or None."""
+        cmd = u.commands(p, after_choice=bool(state and state.undo))
+        if cmd is not None:
+            return self._command(msg, p, cmd, state)
+        if state is None:
+            return None
+        if state.stage == "situation" and state.card:
+            return self._situation_answer(msg, p, state)
+        if state.stage == "ask_card" and state.candidates:
+            return self._card_answer(msg, p, state)
+        if state.stage in ("countermeasures", "done") and state.card:
+            return self._after_countermeasures(msg, p, state)
+        if state.stage == "data" and state.options:
+            return self._data_answer(msg, p, state)
+        return None
+
+    def _command(
+        self, msg: Inbound, p: Prepared, cmd: u.Intent, state: ConversationState | None
+    ) -> Turn | None:
+        if cmd.kind == "undo" and state is not None and state.undo is not None:
+            before = ConversationState.from_json(state.undo) or ConversationState()
+            return self._reask(before, "失礼しました。選び直しますので、もう一度お選びください。")
+        if cmd.kind == "help":
+            return Reply(
+                "help",
+                body=help_body(self.data is not None),
+                menu=self.kb.cards,
+                source_note=True,
+                options=self._menu_options(),
+            ), state
+        if cmd.kind == "menu":
+            return self._menu(
+                "どのヒントについて知りたいですか？ お悩みを書いていただいても大丈夫です。"
+            ), (state or ConversationState()).with_(stage="menu", undo=None)
+        if cmd.kind == "open_card":
+            card_id = cmd.card or self._topic_card(cmd.topic)
+            if not card_id or not self.kb.has_card(card_id):
+                return None
+            card = self.kb.card(card_id)
+            new_state = self._with_consultation(msg, state, card.id, f"card:{card.id}")
+            return self._ask_situations(
+                card,
+                tuple(s.n for s in card.situations),
+                (),
+                new_state,
+                lead=f"「{p.raw.strip()[:40]}」と受け取り、{card_heading(card)}を開きます。",
+                intro=True,
+                whole=True,
+            )
+        return None
+
+    def _topic_card(self, topic: str) -> str | None:
+        """The card a short topic names (「協議体」「担い手」「移動」), by title or by match."""
+        t = prepare(topic).compact
+        if not t:
+            return None
+        for card in self.kb.cards:
+            if t in card.title.replace(" ", "") or t == card.id:
+                return card.id
+        res = self.matcher.match(topic, situations=False)
+        if res.cards and res.confidence != "none":
+            return res.cards[0].card
+        return None
+
+    # -- the situation question -----------------------------------------------------------
+    def _situation_answer(self, msg: Inbound, p: Prepared, state: ConversationState) -> Turn | None:
+        assert state.card is not None
+        card = self.kb.card(state.card)
+        order = state.order or tuple(s.n for s in card.situations)
+        ans = u.answer_to_situations(p)
+        if ans is not None:
+            if ans.kind == "yes":
+                pick = (
+                    state.suggested[0] if state.suggested else (order[0] if len(order) == 1 else 0)
                 )
-        route = self.router.route(norm)
+                if pick:
+                    return self._understood_situation(msg, p, card, pick, state)
+                return self._ask_situations(
+                    card,
+                    order,
+                    (),
+                    state,
+                    lead="どの状況が当てはまりますか？ 番号か、近いものの言葉でお答えください。",
+                )
+            if ans.kind == "no":
+                return self._move_on(card, order, state)
+            if ans.kind == "none":
+                return self._other_cards(card, state)
+            if ans.kind == "all":
+                return self._show_situations(msg, card, order, state, understood=p.raw)
+            if ans.kind == "position":
+                n = _at(order, ans.position)
+                if n:
+                    return self._understood_situation(msg, p, card, n, state)
+        # a situation described in the user's own words
+        ranked = self.matcher.rank_situations(card.id, p)
+        ranked = tuple(r for r in ranked if r.n in order)
+        top = ranked[0] if ranked else None
+        route = self.router.route(p)
+        if route.intent == "data" and self.data is not None:
+            return self._data(msg, p, route_note=True)
+        res = route.match
+        other_card = (
+            res is not None
+            and res.confidence == "confident"
+            and res.top is not None
+            and res.top.card != card.id
+            and res.top.score >= NEW_WORRY_SCORE
+        )
+        if top is not None and top.score >= SITUATION_COMMIT and not other_card:
+            second = ranked[1] if len(ranked) > 1 else None
+            if second is None or top.score - second.score >= SITUATION_MARGIN:
+                return self._understood_situation(msg, p, card, top.n, state)
+            close = tuple(r.n for r in ranked if r.score >= top.score - SITUATION_MARGIN)[:2]
+            return self._ask_situations(
+                card,
+                close,
+                (),
+                state,
+                lead="お書きの内容からは、次のどちらかが近いようです。どちらが当てはまりますか？",
+            )
+        if other_card or (
+            res is not None
+            and res.confidence != "none"
+            and res.top
+            and res.top.card != card.id
+            and (top is None or top.score < SITUATION_CLOSE)
+        ):
+            return self._new_worry(msg, p, state, notice=True)
+        if top is not None and top.score >= SITUATION_CLOSE:
+            sugg = tuple(r.n for r in ranked if r.score >= max(SITUATION_CLOSE, top.score - 0.1))
+            new_order = sugg + tuple(n for n in order if n not in sugg)
+            return self._ask_situations(
+                card, new_order, sugg, state, lead="お書きの内容を踏まえて、もう一度お聞きします。"
+            )
+        return None
+
+    def _understood_situation(
+        self, msg: Inbound, p: Prepared, card: Card, n: int, state: ConversationState
+    ) -> Turn:
+        s = card.situation(n)
+        new_state = self._with_consultation(msg, state, card.id, f"situation:{card.id}-{n}")
+        reply, after = self._show_situation(msg, card, n, new_state)
+        assert after is not None
+        understood = f"「{_short(p.raw.strip(), 40)}」を、状況「{s.title}」と受け取りました。違う場合は「ちがう」とお書きください。"
+        return replace(reply, understood=understood), after.with_(undo=state.to_json())
+
+    def _move_on(self, card: Card, order: tuple[int, ...], state: ConversationState) -> Turn:
+        """「いいえ」: the next most likely situation, then the card's others, then other cards.
+
+        A no to a highlighted situation declines it; a no to a plain list asks about its
+        first situation, so each no moves on and the same question never comes back.
+        """
+        declined = tuple(dict.fromkeys((*state.declined, *state.suggested)))
+        rest = tuple(n for n in order if n not in declined)
+        rest += tuple(s.n for s in card.situations if s.n not in declined and s.n not in rest)
+        if not rest:
+            return self._other_cards(card, state.with_(declined=declined))
+        nxt = card.situation(rest[0])
+        reply, new_state = self._ask_situations(
+            card,
+            rest,
+            (nxt.n,),
+            state.with_(declined=declined),
+            lead=f"では、ほかの状況はいかがでしょうか。「{nxt.title}」には当てはまりますか？",
+        )
+        return replace(reply, suggestion_is_next=True), new_state.with_(declined=declined)
+
+    def _other_cards(self, card: Card, state: ConversationState) -> Turn:
+        """None of the situations: offer the cards the worry also resembled, then the menu."""
+        ranked: list[str] = []
+        if state.consultation is not None:
+            ranked = [c for c in state.candidates if c != card.id]
+        if not ranked:
+            ranked = [
+                c.id for c in self.kb.cards if c.id != card.id and c.category == card.category
+            ]
+        choices = tuple(CardChoice(self.kb.card(c)) for c in ranked[:3])
+        opts = [Option(f"card:{ch.card.id}", label_of_card(ch.card)) for ch in choices]
+        opts.append(Option("menu", "ヒントの一覧を見る"))
+        lead = (
+            f"{card_heading(card)}の状況には当てはまらないようですね。"
+            "近いテーマのヒントはいかがでしょうか？ お悩みを言葉を変えて書いていただいても大丈夫です。"
+        )
+        return Reply("ask_card", lead=lead, choices=choices, options=tuple(opts)), state.with_(
+            stage="ask_card", candidates=tuple(ch.card.id for ch in choices), undo=None
+        )
+
+    # -- the card question ----------------------------------------------------------------
+    def _card_answer(self, msg: Inbound, p: Prepared, state: ConversationState) -> Turn | None:
+        cands = state.candidates
+        pos = u.card_position(p)
+        pick: str | None = None
+        if pos:
+            pick = _at(cands, pos)
+        if pick is None:
+            c = p.compact
+            by_title = [cid for cid in cands if self._mentions_card(c, cid)]
+            if len(by_title) == 1:
+                pick = by_title[0]
+        if pick is None and len(p.compact) <= 40:
+            res = self.matcher.match(p, situations=False)
+            scores = {cs.card: cs.score for cs in res.cards if cs.card in cands}
+            if scores:
+                best = max(scores, key=lambda k: scores[k])
+                others = [v for k, v in scores.items() if k != best]
+                if scores[best] >= 0.15 and (not others or scores[best] - max(others) >= 0.05):
+                    pick = best
+        if pick is None:
+            if u.answer_to_situations(p) is not None and u.answer_to_situations(p).kind == "none":  # type: ignore[union-attr]
+                return self._menu(
+                    "では、ヒントの一覧からお選びください。お悩みを言葉を変えて書いていただいても大丈夫です。"
+                ), state.with_(stage="menu")
+            return None
+        card = self.kb.card(pick)
+        if state.consultation is not None:
+            self.store.update_consultation(state.consultation, card=card.id)
+        new_state = self._with_consultation(msg, state, card.id, f"card:{card.id}")
+        reply, after = self._open_card(card, None, new_state)
+        assert after is not None
+        understood = f"「{_short(p.raw.strip(), 40)}」を、{card_heading(card)}と受け取りました。違う場合は「ちがう」とお書きください。"
+        return replace(reply, understood=understood), after.with_(undo=state.to_json())
+
+    def _mentions_card(self, compact: str, card_id: str) -> bool:
+        card = self.kb.card(card_id)
+        title = card.title.replace(" ", "")
+        if title in compact:
+            return True
+        # a distinctive part of the title (「移動支援」「協議体」「担い手」) is enough
+        for k in range(len(title) - 1):
+            part = title[k : k + 3]
+            if (
+                len(part) == 3
+                and part in compact
+                and not any(part in self.kb.card(o).title for o in self._all_ids() if o != card_id)
+            ):
+                return True
+        return False
+
+    def _all_ids(self) -> tuple[str, ...]:
+        return tuple(c.id for c in self.kb.cards)
+
+    # -- after the countermeasures --------------------------------------------------------
+    def _after_countermeasures(
+        self, msg: Inbound, p: Prepared, state: ConversationState
+    ) -> Turn | None:
+        assert state.card is not None
+        card = self.kb.card(state.card)
+        ans = u.answer_after_countermeasures(p)
+        if ans is None:
+            return None
+        if ans.kind == "references":
+            refs = self._card_references(card)
+            body = (
+                "このヒントの参考文献です。\n"
+                + "\n".join(
+                    f"{mark}『{ref.title}』"
+                    if ref.title
+                    else f"{mark}（題名は資料に記載がありません）"
+                    for mark, ref in refs.items()
+                )
+                if refs
+                else "このヒントには参考文献の記載がありません。"
+            )
+            opts = (*self._others_options(card, state), OPT_MENU_NEW, OPT_UP, OPT_DOWN)
+            return Reply("feedback", body=body, card=card.id, options=opts, source_note=True), state
+        if ans.kind == "other_situations":
+            rest = tuple(s.n for s in card.situations if s.n not in state.seen)
+            if not rest:
+                return Reply(
+                    "feedback",
+                    body=f"{card_heading(card)}の状況は、すべてご覧いただきました。"
+                    "ほかのお悩みがあれば、お書きください。",
+                    card=card.id,
+                    options=(OPT_MENU_NEW, OPT_UP, OPT_DOWN),
+                ), state
+            return self._ask_situations(
+                card,
+                rest,
+                (),
+                state,
+                lead="このヒントのほかの状況です。当てはまるものはありますか？",
+            )
+        value = "up" if ans.kind == "feedback_up" else "down"
+        return self._feedback(state, value, understood=p.raw)
+
+    def _card_references(self, card: Card) -> dict[str, Reference]:
+        marks: dict[str, None] = {}
+        for s in card.situations:
+            marks.update((c.mark, None) for c in s.references)
+        for cm in card.countermeasures:
+            marks.update((c.mark, None) for c in cm.references)
+        out: dict[str, Reference] = {}
+        for mark in marks:
+            ref = self.kb.reference(mark)
+            if ref is not None:
+                out[mark] = ref
+        return out
+
+    def _others_options(self, card: Card, state: ConversationState) -> tuple[Option, ...]:
+        return tuple(
+            Option(f"situation:{card.id}-{s.n}", _short(s.title, 60))
+            for s in card.situations
+            if s.n not in state.seen
+        )
+
+    # -- data follow-ups ------------------------------------------------------------------
+    def _data_answer(self, msg: Inbound, p: Prepared, state: ConversationState) -> Turn | None:
+        """A follow-up answered in words: the option whose label the reply names."""
+        if self.data is None:
+            return None
+        labels = dict(zip(state.options, self._data_labels(state), strict=False))
+        c = p.compact
+        stem = c
+        for tail in (
+            "のほう",
+            "の方",
+            "です",
+            "のです",
+            "だよ",
+            "や",
+            "だ",
+            "で",
+            "ね",
+            "県",
+            "府",
+        ):
+            if stem.endswith(tail) and len(stem) > len(tail) + 1:
+                stem = stem[: -len(tail)]
+        hits = [
+            oid
+            for oid, label in labels.items()
+            if oid.startswith("data:") and stem and (stem in label or _kana_pref(stem) in label)
+        ]
+        if len(hits) != 1:
+            return None
+        return self._choose(replace(msg, text=None, choose=hits[0]), state, False)
+
+    def _data_labels(self, state: ConversationState) -> tuple[str, ...]:
+        return tuple(str(x) for x in state.data_context.get("_labels", ()))
+
+    def _data(self, msg: Inbound, p: Prepared, *, route_note: bool = False) -> Turn:
+        assert self.data is not None
+        dr = self.data.answer(p)
+        self.store.log_consultation(
+            conversation=msg.conversation, user=msg.user, text=p.raw, intent="data", meta=msg.meta
+        )
+        reply = self._data_reply(dr)
+        if route_note:
+            reply = replace(reply, understood="指標のご質問として承りました。")
+        return reply, ConversationState(stage="data", data_context=self._data_context(dr))
+
+    @staticmethod
+    def _data_context(dr: DataReply) -> dict[str, Any]:
+        ctx = dict(dr.context or {})
+        ctx["_labels"] = [o.label for o in dr.options]
+        return ctx
+
+    # -- a new worry ----------------------------------------------------------------------
+    def _new_text(self, msg: Inbound, p: Prepared, state: ConversationState | None) -> Turn:
+        route = self.router.route(p)
         if route.intent == "help":
             return Reply(
-                "help", rt.help_text(self.kb, self.data is not None), options=self._menu_options()
+                "help",
+                body=help_body(self.data is not None),
+                menu=self.kb.cards,
+                source_note=True,
+                options=self._menu_options(),
             ), state
         if route.intent == "data" and self.data is not None:
-            dr = self.data.answer(norm)
-            self.store.log_consultation(
-                conversation=msg.conversation, user=msg.user, text=raw, intent="data", meta=msg.meta
-            )
-            return self._data_reply(dr), {"stage": "data", "data_context": dict(dr.context or {})}
+            return self._data(msg, p)
         result = route.match
         # refining: more words about the card already under discussion
         if (
             state
-            and state.get("stage") in ("situation", "countermeasures")
+            and state.stage in ("situation", "countermeasures")
             and result is not None
-            and state.get("card")
-            and (result.confidence == "none" or (result.top and result.top.card == state["card"]))
+            and state.card
+            and (result.confidence == "none" or (result.top and result.top.card == state.card))
         ):
-            card = self.kb.card(state["card"])
-            ranked = self.matcher.rank_situations(card.id, norm)
+            card = self.kb.card(state.card)
+            ranked = self.matcher.rank_situations(card.id, p)
             if ranked and ranked[0].score > 0.2:
                 sugg = tuple(s.n for s in ranked if s.score >= max(0.2, ranked[0].score - 0.1))
                 order = sugg + tuple(s.n for s in card.situations if s.n not in sugg)
                 return self._ask_situations(
                     card, order, sugg, state, lead="お書きの内容を踏まえて、もう一度お聞きします。"
                 )
-        cid = self._log(msg, raw, route.intent, result)
-        new_state: dict[str, Any] = {"consultation": cid}
+        return self._worry(msg, p, result, route.intent)
+
+    def _new_worry(
+        self, msg: Inbound, p: Prepared, state: ConversationState | None, *, notice: bool
+    ) -> Turn:
+        route = self.router.route(p)
+        reply, new_state = self._worry(msg, p, route.match, route.intent)
+        if notice:
+            reply = replace(reply, understood="新しいご相談として承ります。")
+        return reply, new_state
+
+    def _worry(self, msg: Inbound, p: Prepared, result: MatchResult | None, intent: str) -> Turn:
+        cid = self._log(msg, p.raw, intent, result)
+        new_state = ConversationState(consultation=cid)
         if result is None or result.confidence == "none":
             return self._menu(
                 "ご相談の内容に合うヒントが見つかりませんでした。次のヒントから選ぶか、"
                 "言葉を変えてもう一度お書きください。"
-            ), {**new_state, "stage": "menu"}
+            ), new_state.with_(stage="menu")
+        ranked_cards = tuple(cs.card for cs in result.cards[:3])
         if result.confidence == "ambiguous":
             cands = result.candidates(self.matcher.policy)
             if len(cands) == 1:
-                return self._open_card(self.kb.card(cands[0].card), result, new_state)
-            lines = ["いくつかのヒントが当てはまりそうです。どれがいちばん近いでしょうか？"]
-            opts = []
-            for cs in cands:
-                card = self.kb.card(cs.card)
-                why = f"（手がかり: {'、'.join(cs.evidence[:3])}）" if cs.evidence else ""
-                lines.append(f"・{rt.card_heading(card)}{why}")
-                opts.append(Option(f"card:{card.id}", rt.short(f"{card.id} {card.title}", 60)))
+                return self._open_card(
+                    self.kb.card(cands[0].card), result, new_state.with_(candidates=ranked_cards)
+                )
+            choices = tuple(CardChoice(self.kb.card(cs.card), cs.evidence[:3]) for cs in cands)
+            opts = [Option(f"card:{ch.card.id}", label_of_card(ch.card)) for ch in choices]
             opts.append(OPT_NONE)
-            new_state.update(stage="ask_card", candidates=[cs.card for cs in cands])
             return Reply(
-                "ask_card", "\n".join(lines), options=tuple(opts), lead=lines[0]
-            ), new_state
-        return self._open_card(self.kb.card(result.cards[0].card), result, new_state)
+                "ask_card",
+                lead="いくつかのヒントが当てはまりそうです。どれがいちばん近いでしょうか？",
+                choices=choices,
+                options=tuple(opts),
+            ), new_state.with_(stage="ask_card", candidates=tuple(cs.card for cs in cands))
+        return self._open_card(
+            self.kb.card(result.cards[0].card), result, new_state.with_(candidates=ranked_cards)
+        )
 
     # -- chosen options -------------------------------------------------------------------
-    def _choose(
-        self, msg: Inbound, state: dict[str, Any] | None, expired: bool
-    ) -> tuple[Reply, dict[str, Any] | None]:
+    def _choose(self, msg: Inbound, state: ConversationState | None, expired: bool) -> Turn:
         oid = (msg.choose or "").strip()
-        m = _OPTION.match(oid)
-        valid_now = state is not None and oid in (state.get("options") or [])
+        pick = parse_option(oid)
+        valid_now = state is not None and oid in state.options
         if expired and not valid_now:
             return self._menu(
                 "前回のご相談は、しばらく操作がなかったため終了しました。お手数ですが、"
                 "もう一度お悩みを書くか、次のヒントから選んでください。",
                 kind="error",
             ), None
-        if m is None or not self._option_exists(m):
+        if pick is None or not self._option_exists(pick):
             return self._menu(
-                f"その選択肢（{rt.short(oid, 30)}）は見つかりませんでした。次のヒントから選んでください。",
+                f"その選択肢（{_short(oid, 30)}）は見つかりませんでした。次のヒントから選んでください。",
                 kind="error",
             ), state
-        if m.group("menu"):
+        base = (state or ConversationState()).with_(undo=None)
+        if isinstance(pick, MenuPick):
             return self._menu(
                 "どのヒントについて知りたいですか？ お悩みを書いていただいても大丈夫です。"
-            ), {
-                **(state or {}),
-                "stage": "menu",
-            }
-        if m.group("card"):
-            card = self.kb.card(m.group("cid"))
-            if state and state.get("consultation"):
-                self.store.update_consultation(int(state["consultation"]), card=card.id)
-            new_state = self._with_consultation(msg, state, card.id, oid)
+            ), base.with_(stage="menu")
+        if isinstance(pick, CardPick):
+            card = self.kb.card(pick.card)
+            if base.consultation is not None:
+                self.store.update_consultation(base.consultation, card=card.id)
+            new_state = self._with_consultation(msg, base, card.id, oid)
             return self._open_card(card, None, new_state)
-        if m.group("sit"):
-            card = self.kb.card(m.group("scid"))
-            new_state = self._with_consultation(msg, state, card.id, oid)
-            return self._show_situation(msg, card, int(m.group("sn")), new_state)
-        if m.group("fb"):
-            if not state or not state.get("consultation"):
+        if isinstance(pick, SituationPick):
+            card = self.kb.card(pick.card)
+            new_state = self._with_consultation(msg, base, card.id, oid)
+            return self._show_situation(msg, card, pick.n, new_state)
+        if isinstance(pick, FeedbackPick):
+            if state is None or state.consultation is None:
                 return self._menu(
                     "評価の対象となるご相談が見つかりませんでした（時間が経って終了した可能性があります）。"
                     "よろしければ、もう一度お悩みをお書きください。",
                     kind="error",
                 ), state
-            value = m.group("fv")
-            self.store.update_consultation(int(state["consultation"]), feedback=value)
-            text = (
-                "お役に立てて良かったです。ほかにもお悩みがあれば、いつでもお書きください。"
-                if value == "up"
-                else "お役に立てず申し訳ありません。よろしければ、状況をもう少し詳しくお書きください。"
-                "別のヒントが合うかもしれません。"
-            )
-            return Reply("feedback", text, card=state.get("card"), options=(OPT_MENU_NEW,)), {
-                **state,
-                "stage": "done",
-            }
-        # data follow-up
-        if self.data is None or not state or state.get("stage") != "data":
+            return self._feedback(base, pick.value)
+        assert isinstance(pick, DataPick)
+        if self.data is None or state is None or state.stage != "data":
             return self._menu(
                 "その選択肢は、いまは使えません。もう一度ご質問ください。", kind="error"
             ), state
-        dr = self.data.choose(oid, state.get("data_context") or {})
-        return self._data_reply(dr), {**state, "data_context": dict(dr.context or {})}
+        dr = self.data.choose(oid, state.data_context)
+        return self._data_reply(dr), state.with_(data_context=self._data_context(dr))
 
-    def _option_exists(self, m: re.Match[str]) -> bool:
-        """Whether a well-formed option id names a card / situation that exists."""
-        if m.group("card"):
-            return self.kb.has_card(m.group("cid"))
-        if m.group("sit"):
-            cid = m.group("scid")
-            n = int(m.group("sn"))
-            return self.kb.has_card(cid) and n in {s.n for s in self.kb.card(cid).situations}
+    def _feedback(self, state: ConversationState, value: str, understood: str = "") -> Turn:
+        if state.consultation is None:
+            return self._menu(
+                "評価の対象となるご相談が見つかりませんでした（時間が経って終了した可能性があります）。"
+                "よろしければ、もう一度お悩みをお書きください。",
+                kind="error",
+            ), state
+        self.store.update_consultation(state.consultation, feedback=value)
+        text = (
+            "お役に立てて良かったです。ほかにもお悩みがあれば、いつでもお書きください。"
+            if value == "up"
+            else "お役に立てず申し訳ありません。よろしければ、状況をもう少し詳しくお書きください。"
+            "別のヒントが合うかもしれません。"
+        )
+        said = ""
+        if understood:
+            kind = "「役に立った」" if value == "up" else "「役に立たなかった」"
+            said = f"「{_short(understood.strip(), 40)}」を、{kind}というご評価と受け取りました。"
+        return Reply(
+            "feedback", body=text, card=state.card, options=(OPT_MENU_NEW,), understood=said
+        ), state.with_(stage="done")
+
+    def _option_exists(self, pick: OptionId) -> bool:
+        """Whether a well-formed option names a card / situation that exists."""
+        if isinstance(pick, CardPick):
+            return self.kb.has_card(pick.card)
+        if isinstance(pick, SituationPick):
+            return self.kb.has_card(pick.card) and pick.n in {
+                s.n for s in self.kb.card(pick.card).situations
+            }
         return True
 
     def _with_consultation(
-        self, msg: Inbound, state: Mapping[str, Any] | None, card_id: str, oid: str
-    ) -> dict[str, Any]:
+        self, msg: Inbound, state: ConversationState | None, card_id: str, oid: str
+    ) -> ConversationState:
         """The state with a logged consultation: the running one, or a new one for
         ``card_id`` when the user came in by a button (App Home, a digest) without typing."""
-        new_state = dict(state or {})
-        if not new_state.get("consultation"):
-            new_state["consultation"] = self.store.log_consultation(
+        state = state or ConversationState()
+        if state.consultation is None:
+            cid = self.store.log_consultation(
                 conversation=msg.conversation, user=msg.user, text=f"[{oid}]", intent="hint",
                 card=card_id, meta=msg.meta,
             )  # fmt: skip
-        return new_state
+            state = state.with_(consultation=cid)
+        return state
 
     # -- building replies -----------------------------------------------------------------
-    def _open_card(
-        self, card: Card, result: MatchResult | None, state: dict[str, Any]
-    ) -> tuple[Reply, dict[str, Any]]:
+    def _open_card(self, card: Card, result: MatchResult | None, state: ConversationState) -> Turn:
         sugg: tuple[int, ...] = ()
-        lead = f"{rt.card_heading(card)}のヒントが参考になりそうです。"
+        evidence: tuple[str, ...] = ()
+        resembles = ""
         if result is not None:
             top = result.cards[0]
             if top.evidence:
-                lead += f"（手がかり: {'、'.join(top.evidence[:3])}）"
+                evidence = top.evidence[:3]
             elif top.card == card.id and (
                 example := self.matcher.closest_example(card.id, result.query)
             ):
-                lead += f"（「{rt.short(example, 50)}」という悩みに近いと判断しました）"
+                resembles = example
             sits = (
                 result.situations
                 if result.cards[0].card == card.id
@@ -285,99 +683,143 @@ class Engine:
             ):
                 sugg = (sits[0].n,)
         order = sugg + tuple(s.n for s in card.situations if s.n not in sugg)
-        return self._ask_situations(card, order, sugg, state, lead=lead, intro=True)
+        return self._ask_situations(
+            card,
+            order,
+            sugg,
+            state,
+            lead=f"{card_heading(card)}のヒントが参考になりそうです。",
+            intro=True,
+            evidence=evidence,
+            resembles=resembles,
+        )
 
     def _ask_situations(
         self,
         card: Card,
         order: tuple[int, ...],
         suggested: tuple[int, ...],
-        state: Mapping[str, Any] | None,
+        state: ConversationState | None,
         *,
         lead: str,
         intro: bool = False,
-    ) -> tuple[Reply, dict[str, Any]]:
-        lines = [lead]
-        if intro:
-            lines.append(card.introduction)
-        lines.append("")
-        lines.append(
-            "こんな状況に陥っていませんか？ 当てはまるものを選んでください（複数当てはまる場合は、順にご覧いただけます）。"
-        )
-        if suggested:
-            s = card.situation(suggested[0])
-            lines.append(f"お書きの内容からは、特に「{s.title}」が近いようです。")
-        lines.append(rt.situations_text(card, order))
+        whole: bool = False,
+        evidence: tuple[str, ...] = (),
+        resembles: str = "",
+    ) -> Turn:
         opts = [
-            Option(f"situation:{card.id}-{n}", rt.situation_label(card.situation(n))) for n in order
+            Option(f"situation:{card.id}-{n}", _short(card.situation(n).title, 60)) for n in order
         ]
         opts.append(OPT_MENU_NEW)
-        new_state = {
-            **(state or {}),
-            "stage": "situation",
-            "card": card.id,
-            "suggested": list(suggested),
-        }
+        new_state = (state or ConversationState()).with_(
+            stage="situation", card=card.id, order=order, suggested=suggested, undo=None
+        )
         reply = Reply(
             "card",
-            "\n".join(lines),
+            lead=lead,
             card=card.id,
             situations=order,
             options=tuple(opts),
-            lead=lead,
             suggested=suggested,
+            evidence=evidence,
+            resembles=resembles,
+            shown_card=card,
+            shown_situations=tuple(card.situation(n) for n in order),
+            intro=intro,
+            whole_card=whole,
         )
         return reply, new_state
 
+    def _reask(self, before: ConversationState, lead: str) -> Turn:
+        """Ask again the question that a misunderstood reply answered."""
+        if before.stage == "ask_card" and before.candidates:
+            choices = tuple(CardChoice(self.kb.card(c)) for c in before.candidates)
+            opts = [Option(f"card:{ch.card.id}", label_of_card(ch.card)) for ch in choices]
+            opts.append(OPT_NONE)
+            return Reply("ask_card", lead=lead, choices=choices, options=tuple(opts)), before
+        if before.card:
+            card = self.kb.card(before.card)
+            order = before.order or tuple(s.n for s in card.situations)
+            return self._ask_situations(card, order, (), before, lead=lead)
+        return self._menu(lead), before.with_(stage="menu")
+
     def _show_situation(
-        self, msg: Inbound, card: Card, n: int, state: Mapping[str, Any] | None
-    ) -> tuple[Reply, dict[str, Any]]:
-        s = card.situation(n)
-        seen = [
-            int(x) for x in (state or {}).get("seen", []) if (state or {}).get("card") == card.id
-        ]
-        if n not in seen:
-            seen.append(n)
-        lead = f"「{s.title}」に当てはまる場合の対策です。"
-        parts = [lead, "", rt.situation_detail(self.kb, s), ""]
-        parts += [
-            rt.countermeasure_text(self.kb, card.countermeasure(cn)) for cn in s.countermeasures
-        ]
-        parts += ["", rt.SOURCE_NOTE]
-        others = [x for x in card.situations if x.n != n]
-        opts = [Option(f"situation:{card.id}-{x.n}", rt.situation_label(x)) for x in others]
+        self, msg: Inbound, card: Card, n: int, state: ConversationState | None
+    ) -> Turn:
+        return self._show_situations(msg, card, (n,), state)
+
+    def _show_situations(
+        self,
+        msg: Inbound,
+        card: Card,
+        ns: tuple[int, ...],
+        state: ConversationState | None,
+        *,
+        understood: str = "",
+    ) -> Turn:
+        state = state or ConversationState()
+        if understood:
+            state = self._with_consultation(msg, state, card.id, f"situation:{card.id}-{ns[0]}")
+        sits = tuple(card.situation(n) for n in ns)
+        seen = list(state.seen if state.card == card.id else ())
+        for n in ns:
+            if n not in seen:
+                seen.append(n)
+        cms: list[int] = []
+        for s in sits:
+            cms += [cn for cn in s.countermeasures if cn not in cms]
+        if len(sits) == 1:
+            lead = f"「{sits[0].title}」に当てはまる場合の対策です。"
+        else:
+            lead = "当てはまる状況それぞれの対策です。"
+        others = [x for x in card.situations if x.n not in ns]
+        opts = [Option(f"situation:{card.id}-{x.n}", _short(x.title, 60)) for x in others]
         opts += [OPT_MENU_NEW, OPT_UP, OPT_DOWN]
-        if state and state.get("consultation"):
-            self.store.update_consultation(int(state["consultation"]), card=card.id, situation=n)
-        new_state = {**(state or {}), "stage": "countermeasures", "card": card.id, "seen": seen}
+        if state.consultation is not None:
+            self.store.update_consultation(state.consultation, card=card.id, situation=ns[0])
+        marks: dict[str, None] = {}
+        shown_cms = tuple(card.countermeasure(cn) for cn in cms)
+        for s in sits:
+            marks.update((c.mark, None) for c in s.references)
+        for cm in shown_cms:
+            marks.update((c.mark, None) for c in cm.references)
+        refs = {m: r for m in marks if (r := self.kb.reference(m)) is not None}
+        new_state = state.with_(stage="countermeasures", card=card.id, seen=tuple(seen), undo=None)
+        said = (
+            f"「{_short(understood.strip(), 40)}」を、{len(ns)}つの状況すべてと受け取りました。"
+            if understood
+            else ""
+        )
         reply = Reply(
             "countermeasures",
-            "\n".join(parts),
-            card=card.id,
-            situations=(n,),
-            countermeasures=s.countermeasures,
-            options=tuple(opts),
             lead=lead,
+            card=card.id,
+            situations=tuple(ns),
+            countermeasures=tuple(cms),
+            options=tuple(opts),
+            shown_card=card,
+            shown_situations=sits,
+            shown_countermeasures=shown_cms,
+            references=refs,
+            source_note=True,
+            understood=said,
         )
         return reply, new_state
 
     def _menu_options(self) -> tuple[Option, ...]:
-        return tuple(
-            Option(f"card:{c.id}", rt.short(f"{c.id} {c.title}", 60)) for c in self.kb.cards
-        )
+        return tuple(Option(f"card:{c.id}", label_of_card(c)) for c in self.kb.cards)
 
-    def _menu(self, lead: str, kind: str = "menu") -> Reply:
-        text = f"{lead}\n\n{rt.menu_text(self.kb)}"
-        return Reply(kind, text, options=self._menu_options(), lead=lead)  # type: ignore[arg-type]
+    def _menu(self, lead: str, kind: ReplyKind = "menu") -> Reply:
+        return Reply(kind, lead=lead, menu=self.kb.cards, options=self._menu_options())
 
     def _data_reply(self, dr: DataReply) -> Reply:
         return Reply(
             "data",
-            dr.text,
+            lead=dr.text.split("\n", 1)[0],
+            body=dr.text,
             options=dr.options,
             charts=dr.charts,
             sample=dr.sample,
-            lead=dr.text.split("\n", 1)[0],
         )
 
     def _log(self, msg: Inbound, raw: str, intent: str, result: MatchResult | None) -> int:
@@ -393,3 +835,48 @@ class Engine:
             scores=[[c.card, c.score] for c in (result.cards[:3] if result else ())],
             meta=msg.meta,
         )
+
+
+def _at(items: tuple[Any, ...], position: int) -> Any:
+    """The item at a 1-based position, negative from the end; 99 is the middle."""
+    if not items:
+        return None
+    if position == 99:
+        return items[len(items) // 2] if len(items) % 2 == 1 else None
+    idx = position - 1 if position > 0 else len(items) + position
+    return items[idx] if 0 <= idx < len(items) else None
+
+
+_PREF_KANA = {
+    "おおさか": "大阪",
+    "ひょうご": "兵庫",
+    "ふくい": "福井",
+    "わかやま": "和歌山",
+    "きょうと": "京都",
+    "なら": "奈良",
+    "しが": "滋賀",
+}
+
+
+def _kana_pref(stem: str) -> str:
+    return _PREF_KANA.get(stem, stem)
+
+
+def help_body(data_enabled: bool) -> str:
+    lines = [
+        "地域づくりヒントBotです。地域づくり（通いの場、協議体、生活支援コーディネーター、"
+        "総合事業など）で困っていることを、ふだんの言葉で書いてください。",
+        "例:「協議体がお客様状態で困っている」「SCに丸投げになっている」「移動支援の担い手がいない」",
+        "当てはまりそうなヒントカードを探し、「こんな状況に陥っていませんか？」とお聞きしたうえで、"
+        "状況に合った対策をご紹介します。",
+    ]
+    if data_enabled:
+        lines.append(
+            "指標のご質問にもお答えします。例:「茨木市の75歳以上人口の将来推計は？」"
+            "「奈良県で85歳以上人口の増加率が高い市町村トップ5」「何が聞ける？」"
+        )
+    lines.append(
+        "質問には文章でお答えいただけます（例:「2つ目です」「はい」「どれでもない」「助かりました」）。"
+        "「カード3を開いて」「一覧」「はじめから」「ヘルプ」もお使いいただけます。"
+    )
+    return "\n".join(lines)

@@ -1,7 +1,7 @@
 """The engine's outward interfaces, as ``typing.Protocol`` so any implementation plugs in.
 
-The engine never imports Slack, the terminal or pandas; it talks to the conversation store and
-to the indicator answerer only through these.
+The engine never imports Slack, the terminal, SQLAlchemy or pandas; it talks to the
+conversation store and to the indicator answerer only through these.
 """
 
 from __future__ import annotations
@@ -10,19 +10,48 @@ from collections.abc import Mapping
 from typing import Any, Protocol
 
 from bot.core.replies import DataReply
+from bot.text.prepared import Prepared
 
 
 class DataAnswerer(Protocol):
     """Answers indicator questions (implemented in ``analytics``)."""
 
-    def detect(self, text: str) -> float:
-        """Likelihood in [0, 1] that normalised ``text`` is an indicator question."""
+    def detect(self, text: Prepared) -> float:
+        """Likelihood in [0, 1] that ``text`` is an indicator question."""
         ...
 
-    def answer(self, text: str) -> DataReply:
+    def answer(self, text: Prepared) -> DataReply:
         """Answer a question the router labelled ``data``."""
         ...
 
     def choose(self, option_id: str, context: Mapping[str, Any]) -> DataReply:
         """Continue a pending data question with an option of a previous ``DataReply``."""
         ...
+
+
+class ConversationStore(Protocol):
+    """Conversation state and the consultation log (implemented in ``bot.storage``)."""
+
+    def load(self, key: str) -> tuple[dict[str, Any] | None, bool]:
+        """(state as JSON, expired): an idle conversation past its time is dropped."""
+        ...
+
+    def save(self, key: str, user: str, state: Mapping[str, Any]) -> None: ...
+
+    def clear(self, key: str) -> None: ...
+
+    def log_consultation(
+        self,
+        *,
+        conversation: str,
+        user: str,
+        text: str,
+        intent: str,
+        confidence: str | None = None,
+        card: str | None = None,
+        score: float | None = None,
+        scores: list[Any] | None = None,
+        meta: Mapping[str, str] | None = None,
+    ) -> int: ...
+
+    def update_consultation(self, cid: int, **values: Any) -> None: ...

@@ -1,7 +1,9 @@
 """Plain values that cross the engine boundary: what comes in and what goes out.
 
-Adapters (terminal, JSON lines, Slack) only ever see these, so the engine stays free of any
-transport and every adapter renders the same answer.
+The engine answers with values (the card, its situations, the countermeasures, the lead, the
+evidence, the options) and never with finished text: the plain-text renderer
+(``bot.render.text``) and the Block Kit renderer (``bot.slack.blocks``) each draw the same
+values, so neither has to reload the knowledge base to rebuild an answer.
 """
 
 from __future__ import annotations
@@ -10,8 +12,10 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+from bot.knowledge.model import Card, Countermeasure, Reference, Situation
+
 ReplyKind = Literal[
-    "card",  # confident match: names the card, asks which 陥っている状況 applies
+    "card",  # a card: asks which 陥っている状況 applies (or shows the whole card)
     "ask_card",  # ambiguous match: asks which of two or three cards
     "menu",  # no match or explicit menu: the ten cards by category
     "countermeasures",  # the 対策 for the chosen situation(s)
@@ -59,26 +63,53 @@ class DataReply:
 
 
 @dataclass(frozen=True)
+class CardChoice:
+    """One card offered when the match is ambiguous, with the words that pointed to it."""
+
+    card: Card
+    evidence: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
 class Reply:
-    """What the engine answers. ``text`` is a complete plain-text rendering (the fallback)."""
+    """What the engine answers, as values.
+
+    ``card``, ``situations``, ``countermeasures`` and ``suggested`` are ids and numbers (stable,
+    JSON); ``shown_card``, ``shown_situations`` and ``shown_countermeasures`` are the knowledge
+    values the renderers draw, resolved once by the engine. ``lead`` is the first sentence,
+    ``understood`` says how a written reply was read (「…」と受け取りました), ``body`` holds the
+    free sentences of help, feedback, data and error replies.
+    """
 
     kind: ReplyKind
-    text: str
+    lead: str = ""
     card: str | None = None
     situations: tuple[int, ...] = ()
     countermeasures: tuple[int, ...] = ()
+    suggested: tuple[int, ...] = ()
     options: tuple[Option, ...] = ()
     charts: tuple[str, ...] = ()
     sample: bool = False
-    # Short lead line for rich renderers (Block Kit header); falls back to the first text line.
-    lead: str = ""
-    # Situation numbers the text suggests (best first) when asking 「こんな状況に陥っていませんか？」.
-    suggested: tuple[int, ...] = ()
+    understood: str = ""
+    body: str = ""
+    evidence: tuple[str, ...] = ()
+    resembles: str = ""  # the card's worry the text resembles, when no telling word matched
+    shown_card: Card | None = None
+    shown_situations: tuple[Situation, ...] = ()
+    shown_countermeasures: tuple[Countermeasure, ...] = ()
+    references: Mapping[str, Reference] = field(default_factory=dict)
+    choices: tuple[CardChoice, ...] = ()
+    menu: tuple[Card, ...] = ()  # the cards listed by category under the text
+    intro: bool = False  # show the card's introduction
+    whole_card: bool = False  # show the card's background and worries too (opened by name)
+    source_note: bool = False
+    suggestion_is_next: bool = False  # ``suggested`` is the next to ask about, not a match
 
-    def to_json(self) -> dict[str, Any]:
+    def to_json(self, text: str) -> dict[str, Any]:
+        """The ``chat --json`` object; ``text`` is the plain rendering of this reply."""
         return {
             "kind": self.kind,
-            "text": self.text,
+            "text": text,
             "card": self.card,
             "situations": list(self.situations),
             "countermeasures": list(self.countermeasures),

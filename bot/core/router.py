@@ -9,7 +9,7 @@ from typing import Literal
 
 from bot.core.ports import DataAnswerer
 from bot.matching.matcher import Matcher, MatchResult
-from bot.text.normalize import compact, normalize
+from bot.text.prepared import Prepared, prepare
 
 Intent = Literal["hint", "help", "data", "unknown"]
 
@@ -38,16 +38,16 @@ class Router:
         self.matcher = matcher
         self.data = data
 
-    def route(self, text: str) -> Route:
-        norm = normalize(text)
-        if not norm:
+    def route(self, text: str | Prepared) -> Route:
+        p = prepare(text)
+        if not p.norm:
             return Route("unknown")
-        if _HELP.match(compact(norm)):
+        if _HELP.match(p.compact):
             return Route("help")
-        data_score = self.data.detect(norm) if self.data is not None else 0.0
+        data_score = self.data.detect(p) if self.data is not None else 0.0
         if data_score >= 0.5:
             return Route("data", data_score=data_score)
-        result = self.matcher.match(norm)
+        result = self.matcher.match(p)
         if result.confidence == "none":
             return Route("unknown", result, data_score)
         return Route("hint", result, data_score)

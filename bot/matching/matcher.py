@@ -21,6 +21,7 @@ from collections import Counter, defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from itertools import chain
+from typing import Literal
 
 import ahocorasick
 import numpy as np
@@ -28,9 +29,10 @@ from rapidfuzz import fuzz
 
 from bot.knowledge.model import Card, KnowledgeBase
 from bot.text.normalize import compact, fold_kana, normalize
+from bot.text.prepared import Prepared, prepare, prepare_normalized
 from bot.text.reading import analyse
 
-Confidence = str  # "confident" | "ambiguous" | "none"
+Confidence = Literal["confident", "ambiguous", "none"]
 
 
 @dataclass(frozen=True)
@@ -147,11 +149,13 @@ class _Query:
     features: Counter[str]
 
     @classmethod
-    def of(cls, norm: str, expanded: str | None = None) -> _Query:
+    def of(cls, text: str | Prepared, expanded: str | None = None) -> _Query:
         """Phrases are matched on what the user wrote; sentence features also see the
         lexicon's canonical terms (SC → 生活支援コーディネーター), so nothing counts twice."""
-        c = norm.replace(" ", "")
-        a = analyse(norm)
+        p = prepare_normalized(text)
+        norm = p.norm
+        c = p.compact
+        a = p.analysis
         feats = _features_norm(expanded if expanded is not None else norm)
         return cls(c, fold_kana(a.reading), a.bounds, frozenset(_ascii_words(c)), feats)
 
@@ -521,12 +525,13 @@ class Matcher:
                     extra[term] = None
         return norm if not extra else norm + " " + " ".join(extra)
 
-    def match(self, text: str, *, situations: bool = True) -> MatchResult:
+    def match(self, text: str | Prepared, *, situations: bool = True) -> MatchResult:
         """Rank the cards for ``text``; with ``situations``, also the top card's situations."""
-        norm = normalize(text)
+        p = prepare(text)
+        norm = p.norm
         if not norm:
             return MatchResult("", (), "none")
-        query = _Query.of(norm, self._expand_norm(norm))
+        query = _Query.of(p, self._expand_norm(norm))
         scored = self._cards.score(query)
         keys = [self._cards.targets[x[0]].key for x in scored]
         is_oos = [k.startswith(OOS_PREFIX) for k in keys]
@@ -544,16 +549,16 @@ class Matcher:
             ranked = self._rank(cards[0].card, query)
         return MatchResult(norm, cards, confidence, ranked)
 
-    def closest_example(self, card_id: str, text: str) -> str | None:
+    def closest_example(self, card_id: str, text: str | Prepared) -> str | None:
         """The card's worry closest to ``text``: the reason to give when no telling word
         matched. Computed only for the reply, not for every match."""
-        norm = normalize(text)
+        norm = prepare(text).norm
         ti = next(i for i, t in enumerate(self._cards.targets) if t.key == card_id)
         return self._cards.closest_example(ti, _features_norm(self._expand_norm(norm)))
 
-    def rank_situations(self, card_id: str, text: str) -> tuple[SituationScore, ...]:
-        norm = normalize(text)
-        return self._rank(card_id, _Query.of(norm, self._expand_norm(norm)))
+    def rank_situations(self, card_id: str, text: str | Prepared) -> tuple[SituationScore, ...]:
+        p = prepare(text)
+        return self._rank(card_id, _Query.of(p, self._expand_norm(p.norm)))
 
     def _rank(self, card_id: str, query: _Query) -> tuple[SituationScore, ...]:
         index = self._situations[card_id]

@@ -4,13 +4,14 @@ Built with ``slack_sdk.models.blocks`` so Slack's limits are validated when seri
 kept under them by construction: at most 50 blocks a message, section text under 3,000
 characters (long answers are split across sections), button labels short (long situation
 titles go in the section text next to the button), one unique ``action_id`` per button.
-Every message also carries a plain-text fallback built from ``Reply.text``.
+Every message also carries a plain-text fallback from the plain renderer. Both draw the
+values the ``Reply`` carries; neither reloads the knowledge base to rebuild an answer.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import timedelta
 from typing import Any
 
@@ -139,10 +140,9 @@ class Renderer:
 
     def __init__(self, kb: KnowledgeBase) -> None:
         self.kb = kb
-        self._menu_text = rt.menu_text(kb)
 
     def message(self, reply: Reply) -> Rendered:
-        return _MessageBuilder(self.kb, self._menu_text).build(reply)
+        return _MessageBuilder().build(reply)
 
     def _card(self, card_id: str | None) -> Card | None:
         if card_id and self.kb.has_card(card_id):
@@ -310,27 +310,24 @@ def consumed_blocks(blocks: list[dict[str, Any]], chosen: str) -> list[dict[str,
 class _MessageBuilder:
     """Builds one message; holds the button counter so action ids are unique in it."""
 
-    def __init__(self, kb: KnowledgeBase, menu_text: str) -> None:
-        self.kb = kb
-        self._menu_text = menu_text
+    def __init__(self) -> None:
         self._buttons = 0  # one builder per message: action ids opt:0, opt:1, … are unique
+        self._cards: dict[str, Card] = {}
 
     def build(self, reply: Reply) -> Rendered:
-        card = self._card(reply.card)
+        card = reply.shown_card
+        self._cards = {c.id: c for c in (*reply.menu, *(ch.card for ch in reply.choices))}
         if reply.kind == "card" and card is not None:
             blocks = self._card_blocks(reply, card)
-        elif reply.kind == "countermeasures" and card is not None and reply.situations:
+        elif reply.kind == "countermeasures" and card is not None and reply.shown_situations:
             blocks = self._countermeasure_blocks(reply, card)
         else:
             blocks = self._generic_blocks(reply)
+        if reply.understood:
+            blocks.insert(0, _context(reply.understood))
         if reply.sample:
             blocks.insert(_content_end(blocks), _context(SAMPLE_NOTE))
-        return Rendered(fallback_text(reply.text), fit_blocks(blocks))
-
-    def _card(self, card_id: str | None) -> Card | None:
-        if card_id and self.kb.has_card(card_id):
-            return self.kb.card(card_id)
-        return None
+        return Rendered(fallback_text(rt.render(reply)), fit_blocks(blocks))
 
     def _button(self, opt: Option, text: str | None = None, *, style: str | None = None) -> Any:
         aid = f"{OPTION_ACTION}:{self._buttons}"
@@ -343,11 +340,13 @@ class _MessageBuilder:
     def _card_blocks(self, reply: Reply, card: Card) -> list[Block]:
         heading = rt.card_heading(card)
         blocks: list[Block] = [_header(heading)]
-        lead = reply.lead or reply.text.split("\n", 1)[0]
+        lead = rt.lead_text(reply)
         # the header already names the card; the lead need not repeat it
         blocks += _sections(lead.replace(f"{heading}のヒント", "このヒント", 1))
-        if card.introduction and card.introduction in reply.text:
+        if reply.intro and card.introduction:
             blocks += _sections(card.introduction)
+        if reply.whole_card and (extra := rt.whole_card_text(card)):
+            blocks += _sections(extra)
         blocks.append(
             SectionBlock(
                 text=MarkdownTextObject(
@@ -356,14 +355,12 @@ class _MessageBuilder:
                 )
             )
         )
-        if reply.suggested:
-            s = card.situation(reply.suggested[0])
-            blocks.append(_context(f"お書きの内容からは、特に「{s.title}」が近いようです。"))
+        if sugg := rt.suggestion_text(reply):
+            blocks.append(_context(sugg))
         by_id = {o.id: o for o in reply.options}
         used: set[str] = set()
-        for n in reply.situations:
-            s = card.situation(n)
-            oid = f"situation:{card.id}-{n}"
+        for s in reply.shown_situations:
+            oid = f"situation:{card.id}-{s.n}"
             text = escape(f"{s.n}. {s.title}")
             body = f"*{text}*\n→ {escape(s.question)}"[: SECTION_LIMIT - 4]
             opt = by_id.get(oid)
@@ -382,18 +379,15 @@ class _MessageBuilder:
 
     # countermeasures: the situation, each 対策 in its own section(s), the source note
     def _countermeasure_blocks(self, reply: Reply, card: Card) -> list[Block]:
-        s = card.situation(reply.situations[0])
         blocks: list[Block] = [_header(rt.card_heading(card))]
-        blocks += _sections(reply.lead or f"「{s.title}」に当てはまる場合の対策です。")
-        blocks += _sections(rt.situation_detail(self.kb, s), bold_first=True)
-        for cn in reply.countermeasures:
-            try:
-                cm = card.countermeasure(cn)
-            except KeyError:
-                continue
+        blocks += _sections(rt.lead_text(reply))
+        for s in reply.shown_situations:
+            blocks += _sections(rt.situation_detail(reply.references, s), bold_first=True)
+        for cm in reply.shown_countermeasures:
             blocks.append(DividerBlock())
-            blocks += _sections(rt.countermeasure_text(self.kb, cm), bold_first=True)
+            blocks += _sections(rt.countermeasure_text(reply.references, cm), bold_first=True)
         blocks.append(_context(rt.SOURCE_NOTE))
+        titles = {s.n: s.title for s in card.situations}
         others = [o for o in reply.options if o.id.startswith(f"situation:{card.id}-")]
         if others:
             blocks.append(DividerBlock())
@@ -402,10 +396,7 @@ class _MessageBuilder:
             )
             for o in others:
                 n = int(o.id.rsplit("-", 1)[1])
-                try:
-                    title = f"{n}. {card.situation(n).title}"
-                except KeyError:
-                    title = o.label
+                title = f"{n}. {titles[n]}" if n in titles else o.label
                 blocks.append(
                     SectionBlock(
                         text=MarkdownTextObject(text=escape(title)[: SECTION_LIMIT - 4]),
@@ -417,26 +408,23 @@ class _MessageBuilder:
 
     # menu, ask_card, help, feedback, data, error: text, then the options
     def _generic_blocks(self, reply: Reply) -> list[Block]:
-        text = reply.text
-        has_cards = any(o.id.startswith("card:") for o in reply.options)
-        if has_cards and self._menu_text and self._menu_text in text:
-            # the buttons below list the cards by category; don't print the list twice
-            text = text.replace(self._menu_text, "").rstrip()
-        note = rt.SOURCE_NOTE in text
-        text = text.replace(rt.SOURCE_NOTE, "").rstrip()
+        # the buttons below list the cards by category; the menu is not printed twice
+        text = rt.render(replace(reply, menu=(), source_note=False, understood=""))
+        if reply.kind == "help":
+            text = text.rstrip()
         blocks: list[Block] = _sections(text)
         blocks += self._option_blocks(list(reply.options))
-        if note:
+        if reply.source_note:
             blocks.append(_context(rt.SOURCE_NOTE))
         return blocks
 
     def _option_blocks(self, options: Sequence[Option]) -> list[Block]:
         """Card options grouped by category; the rest in a final row of buttons."""
         blocks: list[Block] = []
-        cards = [o for o in options if o.id.startswith("card:") and self._card(o.id[5:])]
+        cards = [o for o in options if o.id.startswith("card:") and o.id[5:] in self._cards]
         if len(cards) > 3:
             for cat in CATEGORIES:
-                in_cat = [o for o in cards if self.kb.card(o.id[5:]).category == cat]
+                in_cat = [o for o in cards if self._cards[o.id[5:]].category == cat]
                 if not in_cat:
                     continue
                 blocks.append(_context(f"■ {cat}"))

@@ -70,3 +70,10 @@ def fold_kana(reading: str) -> str:
     computed on the unfolded reading still apply.
     """
     return reading.translate(_FOLD)
+
+
+def squeeze(text: str) -> str:
+    """NFKC without white space, punctuation kept: the view data questions are parsed on,
+    where 「2020→2040」「85歳以上」「27.3%」 must survive."""
+    text = unicodedata.normalize("NFKC", strip_markup(text or ""))
+    return _SPACES.sub("", _EMOJI_CODE.sub(" ", text))

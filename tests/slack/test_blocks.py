@@ -11,6 +11,7 @@ from hypothesis import strategies as st
 
 from bot.core.replies import Inbound, Option, Reply
 from bot.knowledge.model import Countermeasure, KnowledgeBase, Point
+from bot.render.text import render
 from bot.runtime import Runtime
 from bot.slack.blocks import (
     MAX_BLOCKS,
@@ -73,7 +74,7 @@ def test_every_card_and_every_situation_renders_within_limits(runtime: Runtime) 
                 assert f"【対策{cn}】" in text
             sources = [b for b in blocks if b["type"] == "context"]
             assert any("出典" in e["text"] for b in sources for e in b["elements"])
-            longest = max(longest, len(reply.text))
+            longest = max(longest, len(render(reply)))
     assert longest > 1000
 
 
@@ -103,8 +104,10 @@ def test_an_oversized_answer_is_split_and_kept_under_fifty_blocks(runtime: Runti
     big_kb = KnowledgeBase(cards=(big, *kb.cards[1:]), lexicon=kb.lexicon, references=kb.references)
     reply = Reply(
         "countermeasures",
-        "x" * 50_000,
         card=big.id,
+        shown_card=big,
+        shown_situations=(sit,),
+        shown_countermeasures=cms,
         situations=(sit.n,),
         countermeasures=sit.countermeasures,
         options=(
@@ -124,7 +127,7 @@ def test_an_oversized_answer_is_split_and_kept_under_fifty_blocks(runtime: Runti
 
 def test_long_labels_are_shortened_and_many_options_split_into_rows(runtime: Runtime) -> None:
     opts = tuple(Option(f"data:{i}", "とても長い選択肢の名前" * 10) for i in range(60))
-    reply = Reply("data", "どれでしょうか？", options=opts, sample=True)
+    reply = Reply("data", body="どれでしょうか？", options=opts, sample=True)
     blocks = check_limits(Renderer(runtime.kb).message(reply), reply)
     assert any(
         "サンプルデータ" in e["text"]

@@ -28,7 +28,7 @@ def test_charts_go_into_the_thread_with_files_upload_v2(
     chart.write_bytes(PNG)
     reply = Reply(
         "data",
-        "茨木市の75歳以上人口の将来推計です。",
+        body="茨木市の75歳以上人口の将来推計です。",
         options=(Option("data:more", "ほかの市町村と比べる"),),
         charts=(str(chart), str(tmp_path / "missing.png")),
         sample=True,

@@ -1,0 +1,659 @@
+"""Read a written reply as an answer to the question just asked.
+
+People answer a chat question by writing (「2個目です」「そやねん」「協議体の話」「助かりました」),
+not by pressing a button. This module turns such a reply, in the context of the conversation
+state, into a typed ``Intent``; the engine acts on it. Only the forms of everyday Japanese
+(plain, polite, Kansai) are listed here; topics are left to the matcher.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Literal
+
+from bot.text.prepared import Prepared
+
+IntentKind = Literal[
+    "yes",
+    "no",
+    "none",
+    "all",
+    "position",
+    "undo",
+    "menu",
+    "help",
+    "open_card",
+    "feedback_up",
+    "feedback_down",
+    "other_situations",
+    "references",
+]
+
+
+@dataclass(frozen=True)
+class Intent:
+    kind: IntentKind
+    position: int = 0  # 1-based from the top; negative counts from the bottom
+    card: str = ""  # open_card: a card id, or "" with ``topic`` to be matched
+    topic: str = ""
+
+
+def _alt(*words: str) -> str:
+    return "(?:" + "|".join(sorted(words, key=len, reverse=True)) + ")"
+
+
+# what may close a short reply: politeness, particles, fillers, laughter
+_TAIL = r"(?:です|でした|ですね|ですよ|ます|や|やね|やな|やで|やわ|だ|だね|だよ|だな|ね|よ|な|なあ|なぁ|わ|かな|かも|かもしれません|と思います|と思う|w|笑)*"
+_HEAD = r"(?:えーと|えっと|ええと|うーん|んー|あー|あの|そうですね|まあ|まぁ|うん|はい)*"
+
+_YES = re.compile(
+    "^"
+    + _HEAD
+    + _alt(
+        "はい",
+        "ええ",
+        "うん",
+        "そう",
+        "そうそう",
+        "そうです",
+        "そうなんです",
+        "そうなんですよ",
+        "そやねん",
+        "そうやねん",
+        "そや",
+        "せや",
+        "せやねん",
+        "せやな",
+        "そうやな",
+        "それ",
+        "それです",
+        "それや",
+        "それそれ",
+        "まさに",
+        "まさにそれ",
+        "まさにそれです",
+        "その通り",
+        "そのとおり",
+        "当てはまる",
+        "当てはまります",
+        "あてはまる",
+        "あてはまります",
+        "当たり",
+        "あたり",
+        "正解",
+        "合ってる",
+        "合ってます",
+        "あってる",
+        "あってます",
+        "間違いない",
+        "間違いないです",
+        "ほんまそれ",
+        "そんな感じ",
+        "そんなかんじ",
+        "yes",
+        "y",
+        "ok",
+        "おk",
+        "オッケー",
+        "はいそうです",
+        "ですです",
+        "そうだね",
+        "そうだよ",
+        "そうっす",
+        "っす",
+    )
+    + _TAIL
+    + "$"
+)
+_NO = re.compile(
+    "^"
+    + _HEAD
+    + _alt(
+        "いいえ",
+        "いや",
+        "いえ",
+        "ちがう",
+        "違う",
+        "違います",
+        "ちがいます",
+        "違いますね",
+        "ちゃう",
+        "ちゃいます",
+        "ちゃうねん",
+        "ちゃうな",
+        "ちゃうわ",
+        "ちゃうかな",
+        "ちゃうと思う",
+        "違うかな",
+        "違うと思う",
+        "違う気がする",
+        "そうじゃない",
+        "そうじゃないです",
+        "そうではない",
+        "そうではありません",
+        "当てはまらない",
+        "当てはまりません",
+        "あてはまらない",
+        "あてはまりません",
+        "no",
+        "n",
+        "ノー",
+        "いや違う",
+        "いやちがう",
+        "うーん違う",
+        "ないです",
+        "ないな",
+        "そこじゃない",
+        "それじゃない",
+        "それではない",
+        "それとは違う",
+        "外れ",
+        "はずれ",
+        "ハズレ",
+        "違ってます",
+        "ちがってます",
+        "ではないです",
+        "でもない",
+        "そうでもない",
+        "あんまり",
+        "微妙",
+        "びみょう",
+    )
+    + _TAIL
+    + "$"
+)
+_NONE = re.compile(
+    _alt(
+        "どれでもない",
+        "どれでもありません",
+        "どれも違",
+        "どれもちが",
+        "どれもちゃう",
+        "どれも当てはまら",
+        "どれもあてはまら",
+        "どちらでもない",
+        "どっちでもない",
+        "どっちも違",
+        "どちらも違",
+        "どっちもちゃう",
+        "当てはまるものがない",
+        "当てはまるものはない",
+        "あてはまるものがない",
+        "該当なし",
+        "該当しない",
+        "該当するものがない",
+        "別のカード",
+        "ほかのカード",
+        "他のカード",
+        "違うカード",
+        "別のヒント",
+        "ほかのヒント",
+        "他のヒント",
+        "違うヒント",
+        "ほかのにして",
+        "ほかにない",
+        "他にない",
+    )
+)
+_ALL = re.compile(
+    "^"
+    + _HEAD
+    + _alt(
+        "両方",
+        "りょうほう",
+        "どっちも",
+        "どちらも",
+        "全部",
+        "ぜんぶ",
+        "全て",
+        "すべて",
+        "いずれも",
+        "2つとも",
+        "二つとも",
+        "ふたつとも",
+        "3つとも",
+        "三つとも",
+        "みっつとも",
+        "全部当てはまる",
+        "全部当てはまります",
+        "全部あてはまる",
+        "どれも当てはまる",
+        "どれも当てはまります",
+        "どれもあてはまる",
+        "どっちも当てはまる",
+        "両方当てはまる",
+        "両方とも",
+        "どっちもです",
+    )
+    + r"(?:当てはまる|当てはまります|あてはまる|あてはまります|です|ですね|やね|やな|かな|やわ|や|だ|ね|そう|見たい|見せて|ください|お願いします|当てはまってる|当てはまってます|ある|あります|あるかも|該当する|該当します)*"
+    + "$"
+)
+_UNDO = re.compile(
+    "^"
+    + _alt(
+        "ちがう",
+        "違う",
+        "ちがいます",
+        "違います",
+        "ちゃう",
+        "ちゃいます",
+        "そうじゃない",
+        "そうじゃなくて",
+        "違うって",
+        "ちゃうちゃう",
+        "いや違う",
+        "間違い",
+        "間違えた",
+        "間違えました",
+        "取り消し",
+        "とりけし",
+        "取り消して",
+        "戻して",
+        "やっぱり違う",
+        "やっぱちゃう",
+        "それじゃない",
+        "それじゃなくて",
+    )
+    + _TAIL
+    + "$"
+)
+_MENU = re.compile(
+    _alt(
+        "一覧",
+        "いちらん",
+        "メニュー",
+        "めにゅー",
+        "menu",
+        "はじめから",
+        "初めから",
+        "始めから",
+        "最初から",
+        "さいしょから",
+        "最初に戻",
+        "はじめに戻",
+        "初めに戻",
+        "トップに戻",
+        "やり直",
+        "やりなお",
+        "リセット",
+        "りせっと",
+        "違う相談",
+        "別の相談",
+        "他の相談",
+        "ほかの相談",
+        "別件",
+        "話を変え",
+        "話変わ",
+        "切り替え",
+        "切りかえ",
+        "きりかえ",
+        "戻りたい",
+        "戻って",
+        "もどって",
+        "新しい相談",
+        "別のこと",
+        "違う話",
+        "別の話",
+        "他の話",
+        "ほかの話",
+        "違う悩み",
+        "別の悩み",
+        "他の悩み",
+        "ほかの悩み",
+    )
+)
+_HELP = re.compile(
+    "^"
+    + _alt(
+        "ヘルプ",
+        "へるぷ",
+        "help",
+        "使い方",
+        "つかいかた",
+        "使いかた",
+        "何ができる",
+        "なにができる",
+        "何ができますか",
+        "どう使う",
+        "どうやって使う",
+        "使い方がわからない",
+        "使い方が分からない",
+        "操作方法",
+        "説明して",
+    )
+    + r"(?:を|は|が)?(?:教えて|おしえて|教えてください|ください|知りたい|見せて|ですか|の|なの|？|\?)*"
+    + _TAIL
+    + "$"
+)
+_FEEDBACK_DOWN = re.compile(
+    _alt(
+        "違った",
+        "ちがった",
+        "違ってた",
+        "ちゃうかった",
+        "ちごた",
+        "期待してたのと違",
+        "期待と違",
+        "求めてたのと違",
+        "思ってたのと違",
+        "欲しかったのと違",
+        "役に立たな",
+        "役に立たへん",
+        "役にたたな",
+        "役立たな",
+        "役に立ちませ",
+        "役立ちませ",
+        "参考にならな",
+        "参考になりませ",
+        "参考にならへん",
+        "使えな",
+        "使えへん",
+        "使えませ",
+        "いまいち",
+        "イマイチ",
+        "今ひとつ",
+        "いまひとつ",
+        "微妙",
+        "びみょう",
+        "ピンとこな",
+        "ぴんとこな",
+        "ピンと来な",
+        "的外れ",
+        "ずれてる",
+        "ズレてる",
+        "ずれてま",
+        "ズレてま",
+        "ちょっと違",
+        "少し違",
+        "ちょっとちゃう",
+        "うーん",
+        "わかりにくい",
+        "分かりにくい",
+        "わかりづらい",
+        "分かりづらい",
+        "難しすぎ",
+        "抽象的すぎ",
+        "具体性がない",
+        "当たり前のこと",
+        "知ってる内容",
+        "知ってること",
+        "あんまり",
+        "あまり役",
+        "残念",
+        "物足りな",
+        "ものたりな",
+    )
+)
+_FEEDBACK_UP = re.compile(
+    _alt(
+        "助かりま",
+        "助かった",
+        "助かる",
+        "たすかりま",
+        "たすかる",
+        "参考になりま",
+        "参考になった",
+        "参考になる",
+        "参考にしま",
+        "参考にさせて",
+        "使えそう",
+        "使えます",
+        "使える",
+        "役に立ちま",
+        "役に立った",
+        "役に立つ",
+        "役立ちま",
+        "役立った",
+        "役立つ",
+        "ありがとう",
+        "ありがと",
+        "有難う",
+        "有り難う",
+        "おおきに",
+        "感謝",
+        "サンキュー",
+        "thanks",
+        "thank",
+        "なるほど",
+        "納得",
+        "わかりやすい",
+        "分かりやすい",
+        "良かった",
+        "よかった",
+        "いいですね",
+        "いいね",
+        "ええな",
+        "ええね",
+        "ええやん",
+        "ためになりま",
+        "ためになった",
+        "勉強になりま",
+        "勉強になった",
+        "試してみ",
+        "やってみま",
+        "やってみよう",
+        "やってみる",
+        "取り入れ",
+        "活かせ",
+        "生かせ",
+        "ヒントになりま",
+        "ヒントになった",
+        "すっきり",
+        "スッキリ",
+        "ばっちり",
+        "バッチリ",
+        "完璧",
+        "ぴったり",
+        "ピッタリ",
+        "good",
+        "nice",
+        "great",
+        "グッド",
+        "ナイス",
+        "最高",
+        "さすが",
+        "いい感じ",
+        "イイ感じ",
+        "よさそう",
+        "良さそう",
+        "ヒントもらえ",
+        "見えてきま",
+        "整理できま",
+        "方向性が見え",
+    )
+)
+_OTHER_SITUATIONS = re.compile(
+    r"(?:他|ほか|別|残り|のこり|その他|そのほか)の?(?:状況|ケース|パターン|場合|状態)"
+    r"|(?:状況|ケース|パターン)(?:も|は)(?:他|ほか)"
+    r"|他にも(?:ある|あります|当てはま|見)|ほかにも(?:ある|あります|当てはま|見)"
+)
+_REFERENCES = re.compile(
+    _alt(
+        "参考文献",
+        "さんこうぶんけん",
+        "文献",
+        "出典",
+        "しゅってん",
+        "出所",
+        "ソース",
+        "引用元",
+        "元ネタ",
+        "元の資料",
+        "元資料",
+        "原典",
+        "根拠資料",
+        "参考資料",
+        "参照先",
+        "どこに書いて",
+        "どこに載って",
+        "何を見れば",
+        "詳しい資料",
+        "もとの資料",
+    )
+)
+_DIGITS = "0123456789"
+_KANJI_NUM = {
+    "一": 1,
+    "二": 2,
+    "三": 3,
+    "四": 4,
+    "五": 5,
+    "ひと": 1,
+    "ふた": 2,
+    "みっ": 3,
+    "よっ": 4,
+}
+_POS_NUM = (
+    r"(?P<num>[1-9]|一|二|三|四|五|ひと|ふた|みっ|よっ)"
+    r"(?:つ目|つめ|個目|こめ|番目|ばんめ|番|個|つ|項目)"
+)
+_POSITION = re.compile(
+    r"(?:(?P<from_bottom>下から|後ろから|最後から|うしろから|したから)|上から|うえから)?" + _POS_NUM
+)
+_FIRST = re.compile(
+    _alt(
+        "最初",
+        "さいしょ",
+        "一番上",
+        "いちばん上",
+        "いちばんうえ",
+        "1番上",
+        "一番目",
+        "上の方",
+        "上のほう",
+        "上の",
+        "うえの",
+        "前者",
+        "前の方",
+        "前のほう",
+        "先頭",
+        "トップ",
+        "1つ目",
+        "はじめの",
+        "初めの",
+        "始めの",
+    )
+)
+_LAST = re.compile(
+    _alt(
+        "最後",
+        "さいご",
+        "一番下",
+        "いちばん下",
+        "いちばんした",
+        "1番下",
+        "下の方",
+        "下のほう",
+        "下の",
+        "したの",
+        "後者",
+        "後の方",
+        "後のほう",
+        "あとの方",
+        "あとのほう",
+        "ラスト",
+        "末尾",
+        "最終",
+    )
+)
+_MIDDLE = re.compile(_alt("真ん中", "まんなか", "中間", "真中"))
+_OPEN_CARD_NUM = re.compile(
+    r"(?:カード|かーど|ヒント|ひんと|card|hint|no|番号|ナンバー)(?:カード|ヒント)?(?:の|は|を)?(?:no)?"
+    r"(?:第)?0?(?P<n>10|[1-9])(?:番|枚目)?(?!\d)"
+    r"|^(?:第)?0?(?P<bare>10|[1-9]|0[1-9])(?:番)?(?:の)?(?:カード|ヒント)"
+)
+_OPEN_CARD_TOPIC = re.compile(
+    r"^(?P<topic>.{2,30}?)(?:について)?の?(?:ヒント|カード|ヒントカード|話|件)(?:カード)?"
+    r"(?:を|が|は)?(?:開いて|ひらいて|見せて|みせて|見たい|みたい|表示|出して|だして|教えて|おしえて"
+    r"|ください|お願い|おねがい|読みたい|見る|見ます|見れる|です|で|ある|あります|はある|\?)*$"
+)
+_OPEN_VERB = re.compile(
+    r"(?:開いて|ひらいて|見せて|みせて|見たい|表示|出して|教えて|読みたい|を開く|を見る)"
+)
+
+
+def _short(p: Prepared) -> bool:
+    return len(p.compact) <= 30
+
+
+def position_of(text: str) -> int:
+    """1-based position from the top, negative from the bottom, 0 when none is named."""
+    m = _POSITION.search(text)
+    if m:
+        raw = m.group("num")
+        n = int(raw) if raw in _DIGITS else _KANJI_NUM.get(raw, 0)
+        if n:
+            return -n if m.group("from_bottom") else n
+    if _MIDDLE.search(text):
+        return 99  # resolved against the list length by the caller
+    if _LAST.search(text):
+        return -1
+    if _FIRST.search(text):
+        return 1
+    return 0
+
+
+def commands(p: Prepared, *, after_choice: bool) -> Intent | None:
+    """What a reply means anywhere in a conversation: the list, help, a card by name, undo."""
+    c = p.compact
+    if after_choice and _UNDO.match(c):
+        return Intent("undo")
+    if not _short(p):
+        return None
+    if _HELP.match(c):
+        return Intent("help")
+    m = _OPEN_CARD_NUM.search(c)
+    if m:
+        n = int(m.group("n") or m.group("bare"))
+        return Intent("open_card", card=f"{n:02d}")
+    if _MENU.search(c):
+        return Intent("menu")
+    m = _OPEN_CARD_TOPIC.match(c)
+    if m and (_OPEN_VERB.search(c) or c.endswith(("ヒント", "カード"))):
+        return Intent("open_card", topic=m.group("topic"))
+    return None
+
+
+def answer_to_situations(p: Prepared) -> Intent | None:
+    """Yes, no, none of these, all of them, or a position in the list."""
+    c = p.compact
+    if not _short(p):
+        return None
+    if _NONE.search(c):
+        return Intent("none")
+    if _ALL.match(c):
+        return Intent("all")
+    if _YES.match(c):
+        return Intent("yes")
+    if _NO.match(c):
+        return Intent("no")
+    pos = position_of(c)
+    if pos and len(c) <= 16:
+        return Intent("position", position=pos)
+    return None
+
+
+def answer_after_countermeasures(p: Prepared) -> Intent | None:
+    """Feedback in words, the card's other situations, or its references."""
+    c = p.compact
+    if not _short(p) and len(c) > 60:
+        return None
+    if _REFERENCES.search(c):
+        return Intent("references")
+    if _OTHER_SITUATIONS.search(c):
+        return Intent("other_situations")
+    if _FEEDBACK_DOWN.search(c):
+        return Intent("feedback_down")
+    if _FEEDBACK_UP.search(c):
+        return Intent("feedback_up")
+    return None
+
+
+def card_position(p: Prepared) -> int:
+    c = p.compact
+    return position_of(c) if len(c) <= 16 else 0
+
+
+def is_no(p: Prepared) -> bool:
+    return bool(_NO.match(p.compact))
