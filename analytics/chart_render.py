@@ -1,4 +1,7 @@
-"""The matplotlib side of ``analytics.charts``, imported only when a chart is drawn."""
+"""The matplotlib side of ``analytics.charts``, imported only when a chart is drawn.
+
+It reads the spec values of ``analytics.chart_spec`` and never imports ``analytics.charts``.
+"""
 
 from __future__ import annotations
 
@@ -14,16 +17,13 @@ import matplotlib_fontja
 from matplotlib import font_manager
 from matplotlib.figure import Figure
 
-from analytics.charts import (
-    _CHAR_PX,
-    BASE,
-    DPI,
-    HIGHLIGHT,
-    BarChart,
-    Chart,
-    LineChart,
-    ScatterChart,
-)
+from analytics.chart_spec import BarChart, Chart, LineChart, ScatterChart
+
+HIGHLIGHT = "#d62728"
+BASE = "#8fa8c8"
+DPI = 100
+# tight_layout draws every label twice; fixed margins from label lengths keep rendering fast.
+_CHAR_PX = 11.5  # one CJK character at 8 pt and 100 dpi, with a little room
 
 FONT_PATH = matplotlib_fontja.get_font_ttf_path()
 font_manager.fontManager.addfont(FONT_PATH)

@@ -1,64 +1,22 @@
 """PNG charts with Japanese text, rendered headless (Agg) with the font bundled in
 matplotlib-fontja, so no system font is assumed on a server or in CI.
 
-Charts are named by a hash of their content: the same answer reuses the same file.
+Charts are named by a hash of their content: the same answer reuses the same file. The spec
+types live in ``analytics.chart_spec`` and are re-exported here; the drawing is in
+``analytics.chart_render``, which imports only the specs (no import circle).
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
-from dataclasses import asdict, dataclass
+from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
-HIGHLIGHT = "#d62728"
-BASE = "#8fa8c8"
-SAMPLE_MARK = "※サンプルデータ（架空の値）"
-DPI = 100
-# tight_layout draws every label twice; fixed margins from label lengths keep rendering fast.
-_CHAR_PX = 11.5  # one CJK character at 8 pt and 100 dpi, with a little room
+from analytics.chart_spec import BarChart, Chart, LineChart, ScatterChart
 
-
-@dataclass(frozen=True)
-class BarChart:
-    title: str
-    labels: tuple[str, ...]
-    values: tuple[float, ...]
-    highlight: tuple[int, ...] = ()
-    unit: str = ""
-    note: str = ""
-    ref_lines: tuple[tuple[str, float], ...] = ()
-    horizontal: bool = False
-
-
-@dataclass(frozen=True)
-class LineChart:
-    title: str
-    years: tuple[int, ...]
-    series: tuple[tuple[str, tuple[float | None, ...]], ...]
-    highlight: tuple[int, ...] = ()
-    unit: str = ""
-    note: str = ""
-
-
-@dataclass(frozen=True)
-class ScatterChart:
-    title: str
-    labels: tuple[str, ...]
-    xs: tuple[float, ...]
-    ys: tuple[float, ...]
-    xlabel: str
-    ylabel: str
-    xline: float
-    yline: float
-    highlight: tuple[int, ...] = ()
-    quadrant_text: str = ""
-    quadrant: str = "upper_right"  # where the concerning quadrant is
-    note: str = ""
-
-
-Chart = BarChart | LineChart | ScatterChart
+__all__ = ["BarChart", "Chart", "LineChart", "ScatterChart", "chart_key", "render"]
 
 
 def chart_key(chart: Chart) -> str:
