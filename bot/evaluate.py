@@ -15,6 +15,7 @@ import yaml
 
 from bot.core.router import Router
 from bot.errors import UserError
+from bot.evaluate_followups import FollowupReport, evaluate_followups, format_followup_report
 from bot.knowledge.loader import load_knowledge
 from bot.matching.matcher import Matcher
 from bot.settings import Settings
@@ -52,15 +53,19 @@ class EvalFileError(UserError):
     """A malformed evaluation file."""
 
 
-def load_queries(path: Path) -> list[dict[str, Any]]:
+def _load_yaml(path: Path) -> Any:
     try:
-        doc = yaml.safe_load(path.read_text(encoding="utf-8"))
+        return yaml.safe_load(path.read_text(encoding="utf-8"))
     except FileNotFoundError as exc:
         raise EvalFileError(f"{path}: ファイルが見つかりません") from exc
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark
         where = f"{path}:{mark.line + 1}:{mark.column + 1}" if mark else str(path)
         raise EvalFileError(f"{where}: YAMLの書式が正しくありません: {exc.problem}") from exc
+
+
+def load_queries(path: Path) -> list[dict[str, Any]]:
+    doc = _load_yaml(path)
     queries = doc.get("queries") if isinstance(doc, dict) else None
     if not isinstance(queries, list):
         raise EvalFileError(f"{path}: 「queries」のリストがありません")
@@ -116,21 +121,35 @@ def evaluate(queries: list[dict[str, Any]], router: Router) -> EvalReport:
     return r
 
 
-def evaluate_file(path: Path, settings: Settings, with_data: bool = True) -> EvalReport:
+def evaluate_file(
+    path: Path, settings: Settings, with_data: bool = True
+) -> EvalReport | FollowupReport:
+    """A query file (``queries``) measures the first turn; a follow-up file (``replies``,
+    ``dialogues``) measures written replies through the whole engine."""
+    from bot.storage.db import make_engine
+    from bot.storage.schema import create_schema
+
     kb = load_knowledge(settings.knowledge_dir)
     data = None
+    db = make_engine("sqlite://")
+    create_schema(db)
     if with_data:
         from bot.runtime import load_data_service
-        from bot.storage.db import make_engine
-        from bot.storage.schema import create_schema
 
-        db = make_engine("sqlite://")
-        create_schema(db)
         data = load_data_service(settings, db)
+    doc = _load_yaml(path)
+    if isinstance(doc, dict) and ("replies" in doc or "dialogues" in doc):
+        from bot.core.engine import Engine
+        from bot.storage.conversations import Store
+
+        store = Store(db)
+        return evaluate_followups(doc, Engine(kb, store, Matcher(kb), data), store)
     return evaluate(load_queries(path), Router(Matcher(kb), data))
 
 
-def format_report(r: EvalReport) -> str:
+def format_report(r: EvalReport | FollowupReport) -> str:
+    if isinstance(r, FollowupReport):
+        return format_followup_report(r)
     f = r.figures()
     lines = [
         f"ヒントの質問 {r.hint_total} 件 / 範囲外 {r.oos_total} 件 / 指標の質問 {r.data_total} 件",

@@ -446,35 +446,25 @@ class Engine:
 
     # -- data follow-ups ------------------------------------------------------------------
     def _data_answer(self, msg: Inbound, p: Prepared, state: ConversationState) -> Turn | None:
-        """A follow-up answered in words: the option whose label the reply names."""
+        """A follow-up answered in words: the option whose label the reply names (a
+        prefecture in any form, 「大阪のほう」「ひょうご」), or its position."""
         if self.data is None:
             return None
         labels = dict(zip(state.options, self._data_labels(state), strict=False))
+        data_opts = [oid for oid in state.options if oid.startswith("data:")]
         c = p.compact
-        stem = c
-        for tail in (
-            "のほう",
-            "の方",
-            "です",
-            "のです",
-            "だよ",
-            "や",
-            "だ",
-            "で",
-            "ね",
-            "県",
-            "府",
-        ):
-            if stem.endswith(tail) and len(stem) > len(tail) + 1:
-                stem = stem[: -len(tail)]
-        hits = [
-            oid
-            for oid, label in labels.items()
-            if oid.startswith("data:") and stem and (stem in label or _kana_pref(stem) in label)
-        ]
+        named = [pref for pref, forms in _PREF_FORMS.items() if any(f in c for f in forms)]
+        hits = [oid for oid in data_opts if any(pref in labels.get(oid, "") for pref in named)]
+        if len(hits) != 1:
+            hits = [oid for oid in data_opts if len(c) >= 2 and c in labels.get(oid, "")]
+        if len(hits) != 1 and (pos := u.card_position(p)):
+            picked = _at(tuple(data_opts), pos)
+            hits = [picked] if picked else []
         if len(hits) != 1:
             return None
-        return self._choose(replace(msg, text=None, choose=hits[0]), state, False)
+        reply, new_state = self._choose(replace(msg, text=None, choose=hits[0]), state, False)
+        said = f"「{_short(p.raw.strip(), 40)}」を、「{labels.get(hits[0], '')}」と受け取りました。"
+        return replace(reply, understood=said), new_state
 
     def _data_labels(self, state: ConversationState) -> tuple[str, ...]:
         return tuple(str(x) for x in state.data_context.get("_labels", ()))
@@ -847,19 +837,16 @@ def _at(items: tuple[Any, ...], position: int) -> Any:
     return items[idx] if 0 <= idx < len(items) else None
 
 
-_PREF_KANA = {
-    "おおさか": "大阪",
-    "ひょうご": "兵庫",
-    "ふくい": "福井",
-    "わかやま": "和歌山",
-    "きょうと": "京都",
-    "なら": "奈良",
-    "しが": "滋賀",
+# how people write the seven prefectures of the region (the compact, case-folded text)
+_PREF_FORMS: dict[str, tuple[str, ...]] = {
+    "福井県": ("福井", "ふくい", "フクイ", "fukui"),
+    "滋賀県": ("滋賀", "しが", "シガ", "shiga"),
+    "京都府": ("京都", "きょうと", "キョウト", "kyoto"),
+    "大阪府": ("大阪", "おおさか", "オオサカ", "osaka", "大坂"),
+    "兵庫県": ("兵庫", "ひょうご", "ヒョウゴ", "hyogo"),
+    "奈良県": ("奈良", "なら県", "ナラ", "nara"),
+    "和歌山県": ("和歌山", "わかやま", "ワカヤマ", "wakayama"),
 }
-
-
-def _kana_pref(stem: str) -> str:
-    return _PREF_KANA.get(stem, stem)
 
 
 def help_body(data_enabled: bool) -> str:
