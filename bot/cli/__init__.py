@@ -1,13 +1,19 @@
-"""``hintbot`` command line. The environment is read here (and only here) into ``Settings``."""
+"""``hintbot`` command line. The environment is read here (and only here) into ``Settings``.
+
+The commands live in one module per group (``advisor``, ``indicators``, ``serve``, ``survey``,
+``ops``), each with ``register(sub)``; every handler has the one signature described in
+``bot.cli.base``. This module assembles the parser and runs the chosen handler.
+"""
 
 from __future__ import annotations
 
 import argparse
-import importlib
 import logging
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 
+from bot.cli import advisor, indicators, ops, serve, survey
+from bot.cli.base import HANDLER
 from bot.errors import UserError
 from bot.knowledge.loader import KnowledgeError
 from bot.render.text import SOURCE_NOTE
@@ -16,21 +22,11 @@ from bot.settings import Settings
 DESCRIPTION = f"""地域づくりヒントBot — 地域づくりの悩みに合うヒントカードと対策をご案内します。
 {SOURCE_NOTE}"""
 
-# Command groups, in the order of ``hintbot --help``: module -> register(subparsers, settings)
-PLUGINS = (
-    "bot.cli.advisor",
-    "bot.cli.indicators",
-    "bot.cli.serve",
-    "bot.cli.survey",
-    "bot.cli.ops",
-)
+# the command groups, in the order of ``hintbot --help``
+GROUPS = (advisor, indicators, serve, survey, ops)
 
 
-def _settings() -> Settings:
-    return Settings.from_env()
-
-
-def build_parser(settings_factory: Callable[[], Settings] = _settings) -> argparse.ArgumentParser:
+def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="hintbot",
         description=DESCRIPTION,
@@ -38,15 +34,8 @@ def build_parser(settings_factory: Callable[[], Settings] = _settings) -> argpar
     )
     parser.add_argument("-v", "--verbose", action="store_true", help="詳しいログを表示します")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
-
-    for mod in PLUGINS:
-        try:
-            module = importlib.import_module(mod)
-        except ModuleNotFoundError as exc:
-            if exc.name and mod.startswith(exc.name):
-                continue
-            raise
-        module.register(sub, settings_factory)
+    for group in GROUPS:
+        group.register(sub)
     return parser
 
 
@@ -57,13 +46,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         level=logging.DEBUG if args.verbose else logging.WARNING,
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
-    # plugins register their handler as ``func`` or ``handler``
-    fn = getattr(args, "func", None) or getattr(args, "handler", None)
-    if fn is None:
+    handler = getattr(args, HANDLER, None)
+    if handler is None:
         parser.print_help()
         return 0
     try:
-        return int(fn(args) or 0)
+        return int(handler(args, Settings.from_env()) or 0)
     except KnowledgeError as exc:
         print(str(exc), file=sys.stderr)
         return 2
@@ -72,7 +60,3 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     except KeyboardInterrupt:
         return 130
-
-
-if __name__ == "__main__":
-    sys.exit(main())

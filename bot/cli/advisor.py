@@ -1,6 +1,7 @@
 """Advisor commands: ``hintbot chat``, ``check``, ``match``, ``cards``, ``eval``.
 
-Plugged into ``bot.cli`` through ``register(subparsers, settings_factory)``.
+They answer from the hint cards without Slack: a conversation in the terminal, the matcher as
+JSON Lines for scripts, the card list, the validation of ``knowledge/`` and the dev-set score.
 """
 
 from __future__ import annotations
@@ -8,20 +9,14 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
+from bot.cli.base import Subcommands, add_command
 from bot.knowledge.loader import load_knowledge
 from bot.settings import Settings
 
 
-def _settings() -> Settings:
-    return Settings.from_env()
-
-
-def cmd_check(args: argparse.Namespace) -> int:
-    settings = _settings()
+def cmd_check(args: argparse.Namespace, settings: Settings) -> int:
     kb = load_knowledge(settings.knowledge_dir)
     n_sit = sum(len(c.situations) for c in kb.cards)
     n_cm = sum(len(c.countermeasures) for c in kb.cards)
@@ -32,22 +27,21 @@ def cmd_check(args: argparse.Namespace) -> int:
     return 0
 
 
-def cmd_chat(args: argparse.Namespace) -> int:
+def cmd_chat(args: argparse.Namespace, settings: Settings) -> int:
     from bot import terminal
     from bot.runtime import build_runtime
 
-    rt = build_runtime(_settings())
+    rt = build_runtime(settings)
     if args.json:
         return terminal.json_lines(rt.engine)
     return terminal.interactive(rt.engine, user=args.user)
 
 
-def cmd_match(args: argparse.Namespace) -> int:
+def cmd_match(args: argparse.Namespace, settings: Settings) -> int:
     from bot.core.router import Router
     from bot.matching.cache import load_matcher
     from bot.runtime import load_data_service
 
-    settings = _settings()
     kb = load_knowledge(settings.knowledge_dir)
     matcher = load_matcher(kb, settings.cache_dir)
     data = None
@@ -92,10 +86,10 @@ def cmd_match(args: argparse.Namespace) -> int:
     return 0
 
 
-def cmd_cards(args: argparse.Namespace) -> int:
+def cmd_cards(args: argparse.Namespace, settings: Settings) -> int:
     from bot.knowledge.export import cards_json
 
-    kb = load_knowledge(_settings().knowledge_dir)
+    kb = load_knowledge(settings.knowledge_dir)
     if args.json:
         print(json.dumps(cards_json(kb), ensure_ascii=False, indent=2))
     else:
@@ -105,35 +99,38 @@ def cmd_cards(args: argparse.Namespace) -> int:
     return 0
 
 
-def cmd_eval(args: argparse.Namespace) -> int:
+def cmd_eval(args: argparse.Namespace, settings: Settings) -> int:
     from bot.evaluate import evaluate_file, format_report
 
-    settings = _settings()
     report = evaluate_file(Path(args.file), settings, with_data=not args.no_data)
     print(format_report(report))
     return 0
 
 
-def register(subparsers: Any, settings_factory: Callable[[], Settings]) -> None:
-    sub = subparsers
-    p = sub.add_parser("chat", help="ターミナルで相談します（番号で選択）")
+def register(sub: Subcommands) -> None:
+    p = add_command(sub, "chat", help="ターミナルで相談します（番号で選択）", handler=cmd_chat)
     p.add_argument("--json", action="store_true", help="1行1JSONで入出力します（スクリプト用）")
     p.add_argument("--user", default="terminal", help="会話の利用者ID（既定: terminal）")
-    p.set_defaults(func=cmd_chat)
 
-    p = sub.add_parser("check", help="ヒントカードと用語集を検証します")
-    p.set_defaults(func=cmd_check)
+    add_command(sub, "check", help="ヒントカードと用語集を検証します", handler=cmd_check)
 
-    p = sub.add_parser("match", help="標準入力の {id, text} を照合し、結果を1行1JSONで出力します")
+    p = add_command(
+        sub,
+        "match",
+        help="標準入力の {id, text} を照合し、結果を1行1JSONで出力します",
+        handler=cmd_match,
+    )
     p.add_argument("--jsonl", action="store_true", required=True, help="JSON Lines で入出力します")
     p.add_argument("--no-data", action="store_true", help="指標の質問の判定を行いません")
-    p.set_defaults(func=cmd_match)
 
-    p = sub.add_parser("cards", help="ヒントカードを一覧します")
+    p = add_command(sub, "cards", help="ヒントカードを一覧します", handler=cmd_cards)
     p.add_argument("--json", action="store_true", help="JSON で出力します")
-    p.set_defaults(func=cmd_cards)
 
-    p = sub.add_parser("eval", help="評価用の質問ファイル（dev.yaml 形式）で精度を測ります")
+    p = add_command(
+        sub,
+        "eval",
+        help="評価用の質問ファイル（dev.yaml 形式）で精度を測ります",
+        handler=cmd_eval,
+    )
     p.add_argument("file", help="評価ファイル（YAML）")
     p.add_argument("--no-data", action="store_true", help="指標の質問の判定を行いません")
-    p.set_defaults(func=cmd_eval)

@@ -1,55 +1,29 @@
-"""Subcommands for the main ``hintbot`` CLI: ``ask``, ``import indicators`` and ``data status``.
+"""Indicator commands: ``hintbot ask``, ``import indicators`` and ``data status``.
 
-``bot/cli.py`` calls ``register(subparsers, settings_factory)``. The ``import`` group is shared:
-other features add their own kinds (``import survey`` …) with::
-
-    from bot.cli.indicators import get_import_group
-    group = get_import_group(subparsers)          # the nested subparsers of ``import``
-    p = group.add_parser("survey", help="…")
-    p.set_defaults(handler=lambda args: ...)       # returns an int exit code
-
-Every handler is stored as ``args.handler`` and returns an exit code; errors are printed in
-Japanese to stderr with exit code 2, never as a traceback.
+Expected failures (a bad file, an unknown indicator, a missing file) are printed in Japanese to
+stderr with exit code 2, never as a traceback (``guarded``).
 """
 
 from __future__ import annotations
 
 import argparse
+import functools
 import sys
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from bot.cli.base import Handler, Subcommands, add_command, add_group, import_group
 from bot.settings import Settings
 
-SettingsFactory = Callable[[], Settings]
-_IMPORT_GROUPS: dict[int, Any] = {}
 
-
-def get_import_group(subparsers: Any) -> Any:
-    """The nested subparsers action of ``hintbot import`` (created on first use)."""
-    key = id(subparsers)
-    if key not in _IMPORT_GROUPS:
-        p = subparsers.add_parser(
-            "import",
-            help="ファイルを取り込みます（indicators など）",
-            description="ファイルを取り込みます。種類を指定してください（例: hintbot import indicators FILE）。",
-        )
-        group = p.add_subparsers(dest="import_kind", metavar="KIND")
-        group.required = True
-        _IMPORT_GROUPS[key] = group
-    return _IMPORT_GROUPS[key]
-
-
-def register(subparsers: Any, settings_factory: SettingsFactory) -> None:
+def register(sub: Subcommands) -> None:
     """Add ``ask``, ``import indicators`` and ``data status`` to the main parser."""
-    ask = subparsers.add_parser("ask", help="指標についての質問に1回答えます")
+    ask = add_command(sub, "ask", help="指標についての質問に1回答えます", handler=cmd_ask)
     ask.add_argument("question", help="質問（例: 「茨木市の75歳以上人口の将来推計は？」）")
     ask.add_argument("--no-chart", action="store_true", help="グラフを作りません")
-    ask.set_defaults(handler=lambda a: _ask(a, settings_factory))
 
-    group = get_import_group(subparsers)
-    imp = group.add_parser(
+    imp = add_command(
+        import_group(sub),
         "indicators",
         help="指標ファイル（CSV/Excel）を取り込みます",
         description=(
@@ -57,6 +31,7 @@ def register(subparsers: Any, settings_factory: SettingsFactory) -> None:
             "横持ち（1行1市町村）または縦持ち（コード, 指標, 年, 値）。"
             "1行でも誤りがあればファイル全体を取り込みません。同じ指標・年は置き換えます。"
         ),
+        handler=cmd_import,
     )
     imp.add_argument("file", type=Path, help="取り込むファイル")
     imp.add_argument(
@@ -70,13 +45,14 @@ def register(subparsers: Any, settings_factory: SettingsFactory) -> None:
         help="「－」「※」などを欠損（データなし）として取り込みます",
     )
     imp.add_argument("--sample", action="store_true", help="サンプル（架空の値）として取り込みます")
-    imp.set_defaults(handler=lambda a: _import(a, settings_factory))
 
-    data = subparsers.add_parser("data", help="指標データの状態を表示します")
-    dsub = data.add_subparsers(dest="data_cmd", metavar="CMD")
-    dsub.required = True
-    st = dsub.add_parser("status", help="指標ごとの出典・年・カバー率・実データかサンプルか")
-    st.set_defaults(handler=lambda a: _status(a, settings_factory))
+    data = add_group(sub, "data", help="指標データの状態を表示します", dest="data_cmd")
+    add_command(
+        data,
+        "status",
+        help="指標ごとの出典・年・カバー率・実データかサンプルか",
+        handler=cmd_status,
+    )
 
 
 def _service(settings: Settings) -> Any:
@@ -89,91 +65,90 @@ def _service(settings: Settings) -> Any:
     return DataService.load(settings, engine)
 
 
-def _guard(fn: Callable[[], int]) -> int:
+def guarded(handler: Handler) -> Handler:
     """Turn expected failures into a Japanese message and exit code 2."""
-    from analytics.catalog import CatalogError
-    from analytics.importer import IndicatorImportError
 
-    try:
-        return fn()
-    except (IndicatorImportError, CatalogError) as exc:
-        print(str(exc), file=sys.stderr)
-        return 2
-    except FileNotFoundError as exc:
-        print(f"ファイルが見つかりません: {exc.filename}", file=sys.stderr)
-        return 2
-    except OSError as exc:
-        print(f"ファイルを読み書きできません: {exc}", file=sys.stderr)
-        return 2
-    except Exception as exc:
-        print(f"処理できませんでした（{type(exc).__name__}: {exc}）。", file=sys.stderr)
-        return 2
+    @functools.wraps(handler)
+    def run(args: argparse.Namespace, settings: Settings) -> int:
+        from analytics.catalog import CatalogError
+        from analytics.importer import IndicatorImportError
 
-
-def _ask(args: argparse.Namespace, settings_factory: SettingsFactory) -> int:
-    def run() -> int:
-        question = (args.question or "").strip()
-        if not question:
-            print(
-                "質問が空です。例: hintbot ask 「茨木市の75歳以上人口の将来推計は？」",
-                file=sys.stderr,
-            )
+        try:
+            return handler(args, settings)
+        except (IndicatorImportError, CatalogError) as exc:
+            print(str(exc), file=sys.stderr)
             return 2
-        svc = _service(settings_factory())
-        reply = svc.answer(question, render_charts=not args.no_chart)
-        print(reply.text)
-        for i, opt in enumerate(reply.options, start=1):
-            print(f"  [{i}] {opt.label}  ({opt.id})")
-        for path in reply.charts:
-            print(f"グラフ: {path}")
-        return 0
+        except FileNotFoundError as exc:
+            print(f"ファイルが見つかりません: {exc.filename}", file=sys.stderr)
+            return 2
+        except OSError as exc:
+            print(f"ファイルを読み書きできません: {exc}", file=sys.stderr)
+            return 2
+        except Exception as exc:
+            print(f"処理できませんでした（{type(exc).__name__}: {exc}）。", file=sys.stderr)
+            return 2
 
-    return _guard(run)
+    return run
 
 
-def _import(args: argparse.Namespace, settings_factory: SettingsFactory) -> int:
-    def run() -> int:
-        from analytics.importer import import_file
-
-        svc = _service(settings_factory())
-        res = import_file(
-            svc.engine,
-            args.file,
-            svc.catalog,
-            svc.geo,
-            indicator=args.indicator,
-            year=args.year,
-            allow_missing=args.allow_missing,
-            sheet=args.sheet,
-            force_sample=True if args.sample else None,
-        )
-        names = svc.catalog.by_id()
+@guarded
+def cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
+    question = (args.question or "").strip()
+    if not question:
         print(
-            f"{res.file} を取り込みました（{res.rows} 件{'、サンプル（架空の値）' if res.sample else ''}）。"
+            "質問が空です。例: hintbot ask 「茨木市の75歳以上人口の将来推計は？」",
+            file=sys.stderr,
         )
-        for ind, year, n in res.series:
-            print(f"  ・{names[ind].name} {year}年: {n} 件")
-        if res.replaced:
-            print(f"  同じ指標・年の既存の値 {res.replaced} 件を置き換えました。")
-        for w in res.warnings:
-            print(f"  （注）{w}")
-        return 0
+        return 2
+    svc = _service(settings)
+    reply = svc.answer(question, render_charts=not args.no_chart)
+    print(reply.text)
+    for i, opt in enumerate(reply.options, start=1):
+        print(f"  [{i}] {opt.label}  ({opt.id})")
+    for path in reply.charts:
+        print(f"グラフ: {path}")
+    return 0
 
-    return _guard(run)
+
+@guarded
+def cmd_import(args: argparse.Namespace, settings: Settings) -> int:
+    from analytics.importer import import_file
+
+    svc = _service(settings)
+    res = import_file(
+        svc.engine,
+        args.file,
+        svc.catalog,
+        svc.geo,
+        indicator=args.indicator,
+        year=args.year,
+        allow_missing=args.allow_missing,
+        sheet=args.sheet,
+        force_sample=True if args.sample else None,
+    )
+    names = svc.catalog.by_id()
+    print(
+        f"{res.file} を取り込みました（{res.rows} 件{'、サンプル（架空の値）' if res.sample else ''}）。"
+    )
+    for ind, year, n in res.series:
+        print(f"  ・{names[ind].name} {year}年: {n} 件")
+    if res.replaced:
+        print(f"  同じ指標・年の既存の値 {res.replaced} 件を置き換えました。")
+    for w in res.warnings:
+        print(f"  （注）{w}")
+    return 0
 
 
-def _status(args: argparse.Namespace, settings_factory: SettingsFactory) -> int:
-    def run() -> int:
-        svc = _service(settings_factory())
-        rows = svc.status()
-        print("指標 | 出典 | 年 | 近畿のカバー | 区分")
-        for r in rows:
-            years = "、".join(str(y) for y in r.years) or "—"
-            print(f"{r.name} | {r.source} | {years} | {r.coverage}/{r.coverage_total} | {r.kind}")
-        print(
-            "注: 社人研（平成30年推計）には福島県の市町村と政令市の区の推計がありません。"
-            "サンプル（架空の値）は `hintbot import indicators FILE` で実データを取り込むと置き換わります。"
-        )
-        return 0
-
-    return _guard(run)
+@guarded
+def cmd_status(args: argparse.Namespace, settings: Settings) -> int:
+    svc = _service(settings)
+    rows = svc.status()
+    print("指標 | 出典 | 年 | 近畿のカバー | 区分")
+    for r in rows:
+        years = "、".join(str(y) for y in r.years) or "—"
+        print(f"{r.name} | {r.source} | {years} | {r.coverage}/{r.coverage_total} | {r.kind}")
+    print(
+        "注: 社人研（平成30年推計）には福島県の市町村と政令市の区の推計がありません。"
+        "サンプル（架空の値）は `hintbot import indicators FILE` で実データを取り込むと置き換わります。"
+    )
+    return 0

@@ -1,7 +1,7 @@
 """Operations commands: ``hintbot db upgrade``, ``hintbot db current``, ``hintbot forget-user``.
 
-Plugged into ``bot.cli`` through ``register(subparsers, settings_factory)``. Every failure is a
-Japanese message with exit code 2, never a traceback; nothing is half-deleted (one transaction).
+Every failure is a Japanese message with exit code 2, never a traceback; nothing is
+half-deleted (one transaction).
 """
 
 from __future__ import annotations
@@ -9,17 +9,14 @@ from __future__ import annotations
 import argparse
 import re
 import sys
-from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
 
 from sqlalchemy import Connection, Engine, Table, delete, func, inspect, select, update
 from sqlalchemy.exc import DBAPIError
 
+from bot.cli.base import Subcommands, add_command, add_group
 from bot.errors import UserError
 from bot.settings import Settings
-
-SettingsFactory = Callable[[], Settings]
 
 # Where each table keeps a Slack user id, and what forgetting that user does to its rows.
 # Tables added by later features declare themselves on the model instead:
@@ -34,37 +31,40 @@ ACTIONS = ("delete", "blank")
 USER_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._@+-]{0,63}$")
 
 
-def register(subparsers: Any, settings_factory: SettingsFactory) -> None:
-    db = subparsers.add_parser(
+def register(sub: Subcommands) -> None:
+    db = add_group(
+        sub,
         "db",
         help="データベースのスキーマを更新・確認します（upgrade / current）",
         description="データベースのスキーマ（表の構成）を更新・確認します。",
+        dest="db_cmd",
     )
-    dsub = db.add_subparsers(dest="db_cmd", metavar="CMD")
-    dsub.required = True
-    up = dsub.add_parser(
+    add_command(
+        db,
         "upgrade",
         help="スキーマを最新にします（新しいバージョンを起動する前に実行します）",
         description=(
             "データベースのスキーマを最新にします。保存されているデータはそのまま残ります。"
             "実行前にバックアップを取ってください（README の運用の節）。"
         ),
+        handler=cmd_db_upgrade,
     )
-    up.set_defaults(func=lambda a: cmd_db_upgrade(a, settings_factory))
-    cur = dsub.add_parser("current", help="スキーマの現在のリビジョンを表示します")
-    cur.set_defaults(func=lambda a: cmd_db_current(a, settings_factory))
+    add_command(
+        db, "current", help="スキーマの現在のリビジョンを表示します", handler=cmd_db_current
+    )
 
-    fu = subparsers.add_parser(
+    fu = add_command(
+        sub,
         "forget-user",
         help="利用者（Slack のメンバーID）のデータを削除します",
         description=(
             "指定した利用者の会話と相談の記録を削除します。調査の回答は市町村のものとして残し、"
             "回答者のIDだけを消します。Slack 上のメッセージは削除されません。"
         ),
+        handler=cmd_forget_user,
     )
     fu.add_argument("user", help="Slack のメンバーID（例: U0123ABCD）")
     fu.add_argument("--yes", action="store_true", help="確認せずに削除します")
-    fu.set_defaults(func=lambda a: cmd_forget_user(a, settings_factory))
 
 
 # -- db --------------------------------------------------------------------------------------
@@ -74,11 +74,11 @@ def _engine(settings: Settings) -> Engine:
     return make_engine(settings.database_url)
 
 
-def cmd_db_upgrade(args: argparse.Namespace, settings_factory: SettingsFactory) -> int:
+def cmd_db_upgrade(args: argparse.Namespace, settings: Settings) -> int:
     from bot.storage import migrations
     from bot.storage.schema import connection_problem, schema_problem
 
-    engine = _engine(settings_factory())
+    engine = _engine(settings)
     try:
         with migrations.locked(engine) as conn:
             state = migrations.schema_state(conn)
@@ -102,11 +102,11 @@ def cmd_db_upgrade(args: argparse.Namespace, settings_factory: SettingsFactory) 
     return 0
 
 
-def cmd_db_current(args: argparse.Namespace, settings_factory: SettingsFactory) -> int:
+def cmd_db_current(args: argparse.Namespace, settings: Settings) -> int:
     from bot.storage import migrations
     from bot.storage.schema import connection_problem, schema_problem
 
-    engine = _engine(settings_factory())
+    engine = _engine(settings)
     try:
         with engine.connect() as conn:
             state = migrations.schema_state(conn)
@@ -195,7 +195,7 @@ def _confirm(prompt: str) -> bool:
     return answer.strip().lower() in ("y", "yes", "はい")
 
 
-def cmd_forget_user(args: argparse.Namespace, settings_factory: SettingsFactory) -> int:
+def cmd_forget_user(args: argparse.Namespace, settings: Settings) -> int:
     from bot.storage import migrations
     from bot.storage.schema import connection_problem, schema_problem
 
@@ -205,7 +205,7 @@ def cmd_forget_user(args: argparse.Namespace, settings_factory: SettingsFactory)
             f"利用者IDの形式が正しくありません: {user!r}。"
             "Slack のメンバーID（例: U0123ABCD）を指定してください。"
         )
-    engine = _engine(settings_factory())
+    engine = _engine(settings)
     try:
         with engine.connect() as conn:
             state = migrations.schema_state(conn)

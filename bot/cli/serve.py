@@ -1,29 +1,29 @@
 """``hintbot serve``: run the Slack app over Socket Mode or HTTP (gunicorn).
 
-Plugged into ``bot.cli`` through ``register(subparsers, settings_factory)``. Missing settings
-are reported in Japanese with the environment variable to set, exit code 2, no traceback.
-The serving itself is ``bot.slack.serve``, imported only when the command runs: Slack's
-libraries stay inside ``bot/slack/``.
+Missing settings are reported in Japanese with the environment variable to set, exit code 2,
+no traceback. The serving itself is ``bot.slack.serve``, imported only when the command runs:
+Slack's libraries stay inside ``bot/slack/``.
 """
 
 from __future__ import annotations
 
 import argparse
 import sys
-from collections.abc import Callable
-from typing import Any
 
+from bot.cli.base import Subcommands, add_command
 from bot.settings import Settings
 
 DEFAULT_PORT = 3000
 DEFAULT_WORKERS = 2
 
 
-def register(subparsers: Any, settings_factory: Callable[[], Settings]) -> None:
-    p = subparsers.add_parser(
+def register(sub: Subcommands) -> None:
+    p = add_command(
+        sub,
         "serve",
         help="Slack で応答します（--socket: Socket Mode / --http: HTTP サーバー）",
         description="Slack アプリとして応答します。Socket Mode は公開 URL が不要です。",
+        handler=cmd_serve,
     )
     mode = p.add_mutually_exclusive_group(required=True)
     mode.add_argument(
@@ -44,13 +44,11 @@ def register(subparsers: Any, settings_factory: Callable[[], Settings]) -> None:
         default=DEFAULT_WORKERS,
         help="HTTP のワーカープロセス数（既定: 2）",
     )
-    p.set_defaults(func=lambda args: cmd_serve(args, settings_factory))
 
 
-def cmd_serve(args: argparse.Namespace, settings_factory: Callable[[], Settings]) -> int:
+def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
     from bot.slack.client import SlackConfigError, require
 
-    settings = settings_factory()
     try:
         if args.socket:
             require(settings, "slack_app_token", "slack_bot_token")

@@ -1,21 +1,18 @@
 """Survey commands: ``import survey``, ``registry``, ``channel``, ``meeting``, ``digest``, ``clock``.
 
-Plugged into ``bot.cli`` through ``register(subparsers, settings_factory)``; every failure is a
-Japanese message with exit code 2 (``UserError``), never a traceback.
+Every failure is a Japanese message with exit code 2 (``UserError``), never a traceback.
 """
 
 from __future__ import annotations
 
 import argparse
-from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from bot.cli.base import Subcommands, add_command, add_group, import_group
 from bot.errors import UserError
 from bot.settings import Settings
-
-SettingsFactory = Callable[[], Settings]
 
 
 def _context(settings: Settings) -> Any:
@@ -30,15 +27,9 @@ def _context(settings: Settings) -> Any:
     return ctx
 
 
-def register(subparsers: Any, settings_factory: SettingsFactory) -> None:
-    from bot.cli.indicators import get_import_group
-
-    def bind(
-        fn: Callable[[argparse.Namespace, Settings], int],
-    ) -> Callable[[argparse.Namespace], int]:
-        return lambda args: fn(args, settings_factory())
-
-    imp = get_import_group(subparsers).add_parser(
+def register(sub: Subcommands) -> None:
+    imp = add_command(
+        import_group(sub),
         "survey",
         help="課題認識アンケートの回答（CSV/Excel）を取り込みます",
         description=(
@@ -46,24 +37,26 @@ def register(subparsers: Any, settings_factory: SettingsFactory) -> None:
             "横持ち（1行1市町村、項目ごとに1列）か縦持ち（市町村, 項目, 回答）。回答は「とても当てはまる」"
             "などの言葉か 1〜4。1行でも誤りがあればファイル全体を取り込みません。"
         ),
+        handler=cmd_import,
     )
     imp.add_argument("file", type=Path, help="ファイル（.csv / .xlsx）")
     imp.add_argument("--sample", action="store_true", help="サンプル（架空の値）として取り込みます")
-    imp.set_defaults(func=bind(cmd_import))
 
-    reg = subparsers.add_parser(
-        "registry", help="Slack 利用者の所属（市町村・府県・厚生局）を登録・一覧します"
+    reg = add_group(
+        sub,
+        "registry",
+        help="Slack 利用者の所属（市町村・府県・厚生局）を登録・一覧します",
+        dest="registry_cmd",
     )
-    rsub = reg.add_subparsers(dest="registry_cmd", metavar="CMD")
-    rsub.required = True
-    p = rsub.add_parser("list", help="登録の一覧を表示します")
+    p = add_command(reg, "list", help="登録の一覧を表示します", handler=cmd_registry_list)
     p.add_argument("--pending", action="store_true", help="承認待ちだけを表示します")
-    p.set_defaults(func=bind(cmd_registry_list))
-    p = rsub.add_parser(
+    p = add_command(
+        reg,
         "set",
         help="利用者を登録します（最初の厚生局管理者の登録にも使います）",
         description="例: hintbot registry set U0123ABCD --role bureau / "
         "hintbot registry set U0456 --municipality 茨木市 --role municipal",
+        handler=cmd_registry_set,
     )
     p.add_argument("user", help="Slack のメンバーID（例: U0123ABCD）")
     where = p.add_mutually_exclusive_group()
@@ -77,48 +70,46 @@ def register(subparsers: Any, settings_factory: SettingsFactory) -> None:
     p.add_argument(
         "--admin", action="store_true", help="府県の管理者にします（申請を承認できます）"
     )
-    p.set_defaults(func=bind(cmd_registry_set))
-    p = rsub.add_parser(
-        "import", help="CSV（user_id, role, municipality, prefecture, admin）から登録します"
+    p = add_command(
+        reg,
+        "import",
+        help="CSV（user_id, role, municipality, prefecture, admin）から登録します",
+        handler=cmd_registry_import,
     )
     p.add_argument("file", type=Path)
-    p.set_defaults(func=bind(cmd_registry_import))
-    p = rsub.add_parser("remove", help="登録を削除します")
+    p = add_command(reg, "remove", help="登録を削除します", handler=cmd_registry_remove)
     p.add_argument("user")
-    p.set_defaults(func=bind(cmd_registry_remove))
 
-    ch = subparsers.add_parser(
-        "channel", help="府県ごとのダイジェストの投稿先チャンネルを設定します"
+    ch = add_group(
+        sub,
+        "channel",
+        help="府県ごとのダイジェストの投稿先チャンネルを設定します",
+        dest="channel_cmd",
     )
-    csub = ch.add_subparsers(dest="channel_cmd", metavar="CMD")
-    csub.required = True
-    p = csub.add_parser(
-        "set", help="投稿先を設定します（例: hintbot channel set 大阪府 C0123ABCD）"
+    p = add_command(
+        ch,
+        "set",
+        help="投稿先を設定します（例: hintbot channel set 大阪府 C0123ABCD）",
+        handler=cmd_channel_set,
     )
     p.add_argument("prefecture")
     p.add_argument("channel")
-    p.set_defaults(func=bind(cmd_channel_set))
-    p = csub.add_parser("list", help="投稿先の一覧を表示します")
-    p.set_defaults(func=bind(cmd_channel_list))
-    p = csub.add_parser("remove", help="投稿先の設定を削除します")
+    add_command(ch, "list", help="投稿先の一覧を表示します", handler=cmd_channel_list)
+    p = add_command(ch, "remove", help="投稿先の設定を削除します", handler=cmd_channel_remove)
     p.add_argument("prefecture")
-    p.set_defaults(func=bind(cmd_channel_remove))
 
-    mt = subparsers.add_parser("meeting", help="市町村支援策検討会の日程を登録します")
-    msub = mt.add_subparsers(dest="meeting_cmd", metavar="CMD")
-    msub.required = True
+    mt = add_group(sub, "meeting", help="市町村支援策検討会の日程を登録します", dest="meeting_cmd")
     for name, fn, text in (
         ("add", cmd_meeting_add, "検討会を登録します（例: hintbot meeting add 2026-12-02）"),
         ("remove", cmd_meeting_remove, "検討会の登録を削除します"),
     ):
-        p = msub.add_parser(name, help=text)
+        p = add_command(mt, name, help=text, handler=fn)
         p.add_argument("date", help="開催日（YYYY-MM-DD）")
         p.add_argument("--prefecture", help="特定の府県の検討会のとき、その府県名")
-        p.set_defaults(func=bind(fn))
-    p = msub.add_parser("list", help="登録された検討会の一覧を表示します")
-    p.set_defaults(func=bind(cmd_meeting_list))
+    add_command(mt, "list", help="登録された検討会の一覧を表示します", handler=cmd_meeting_list)
 
-    dg = subparsers.add_parser(
+    dg = add_command(
+        sub,
         "digest",
         help="府県ごとのアンケートのダイジェストを表示・投稿します",
         description=(
@@ -126,6 +117,7 @@ def register(subparsers: Any, settings_factory: SettingsFactory) -> None:
             "--now は今の枠（週次、または検討会前）のダイジェストを投稿します（SLACK_BOT_TOKEN が必要）。"
             "同じ枠に投稿済みのときは投稿しません。--force で改めて投稿します。"
         ),
+        handler=cmd_digest,
     )
     who = dg.add_mutually_exclusive_group(required=True)
     who.add_argument("--prefecture", help="府県名（例: 大阪府）")
@@ -134,13 +126,13 @@ def register(subparsers: Any, settings_factory: SettingsFactory) -> None:
     mode.add_argument("--dry-run", action="store_true", help="投稿せずに表示します")
     mode.add_argument("--now", action="store_true", help="今の枠のダイジェストを投稿します")
     dg.add_argument("--force", action="store_true", help="投稿済みの枠でも改めて投稿します")
-    dg.set_defaults(func=bind(cmd_digest))
 
-    ck = subparsers.add_parser(
+    add_command(
+        sub,
         "clock",
         help="ダイジェストを予定どおり投稿するスケジューラーを動かします（Procfile の clock）",
+        handler=cmd_clock,
     )
-    ck.set_defaults(func=bind(cmd_clock))
 
 
 # -- import ---------------------------------------------------------------------------------

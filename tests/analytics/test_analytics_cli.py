@@ -7,30 +7,29 @@ from pathlib import Path
 
 import pytest
 
-from bot.cli.indicators import get_import_group, register
+from bot.cli.base import add_command, import_group
+from bot.cli.indicators import register
 from bot.settings import ROOT, Settings
 from tests.dbutil import fresh_url
 
 
-def parser(tmp_path: Path) -> argparse.ArgumentParser:
+def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="hintbot")
     sub = p.add_subparsers(dest="cmd")
+    register(sub)
+    # another feature can add its own import kind to the same group
+    add_command(import_group(sub), "survey", help="…", handler=lambda a, s: 0)
+    return p
+
+
+def run(tmp_path: Path, *argv: str) -> int:
     settings = Settings(
         database_url=fresh_url(tmp_path, "cli"),
         data_dir=ROOT / "data",
         chart_dir=tmp_path / "charts",
     )
-    register(sub, lambda: settings)
-    # another feature can add its own import kind to the same group
-    extra = get_import_group(sub).add_parser("survey")
-    extra.set_defaults(handler=lambda a: 0)
-    return p
-
-
-def run(tmp_path: Path, *argv: str) -> int:
-    p = parser(tmp_path)
-    args = p.parse_args(list(argv))
-    return int(args.handler(args))
+    args = parser().parse_args(list(argv))
+    return int(args.handler(args, settings))
 
 
 def test_ask_prints_answer_and_chart(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

@@ -78,11 +78,11 @@ def test_cli_bootstraps_the_first_bureau_admin(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     settings = Settings(database_url=f"sqlite:///{tmp_path}/cli.sqlite3", chart_dir=tmp_path)
-    parser = build_parser(lambda: settings)
+    parser = build_parser()
 
     def run(*argv: str) -> int:
         args = parser.parse_args(list(argv))
-        return int(args.func(args))
+        return int(args.handler(args, settings))
 
     assert run("registry", "set", "U0BUREAU", "--role", "bureau") == 0
     assert run("registry", "set", "U0IB", "--municipality", "茨木市") == 0

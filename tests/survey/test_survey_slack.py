@@ -176,9 +176,9 @@ def test_digest_command_posts_to_the_prefecture_channel_and_a_card_opens_in_the_
     import_survey(slack_ctx.answers, slack_ctx.survey, slack_ctx.places, SAMPLE)
     slack_ctx.channels.set("27", "C0OSAKA")
     slack_ctx.channels.set("29", "C0NARA")
-    parser = build_parser(lambda: slack_settings)
+    parser = build_parser()
     args = parser.parse_args(["digest", "--all", "--now"])
-    assert args.func(args) == 0
+    assert args.handler(args, slack_settings) == 0
     [post] = slack.fake.wait_posts("C0OSAKA", 1)
     assert len(slack.fake.posts("C0NARA")) == 1
     text = all_text(post)
@@ -187,7 +187,7 @@ def test_digest_command_posts_to_the_prefecture_channel_and_a_card_opens_in_the_
     assert "担い手（受け皿）の確保" in text
     slack.fake.wait_for_calls("files.completeUploadExternal", 2)
     # again: the slot is taken
-    assert args.func(args) == 0
+    assert args.handler(args, slack_settings) == 0
     assert "投稿済みか投稿中" in capsys.readouterr().out
     assert len(slack.fake.posts("C0OSAKA")) == 1
 
@@ -205,11 +205,11 @@ def test_digest_command_posts_to_the_prefecture_channel_and_a_card_opens_in_the_
 def test_dry_run_prints_the_digest_and_the_chart_path(
     slack_settings: Settings, tmp_path: Path, capsys: pytest.CaptureFixture[str], runtime: Any
 ) -> None:
-    parser = build_parser(lambda: slack_settings)
+    parser = build_parser()
     args = parser.parse_args(["import", "survey", str(SAMPLE)])
-    assert args.func(args) == 0
+    assert args.handler(args, slack_settings) == 0
     args = parser.parse_args(["digest", "--prefecture", "兵庫県", "--dry-run"])
-    assert args.func(args) == 0
+    assert args.handler(args, slack_settings) == 0
     out = capsys.readouterr().out
     assert "兵庫県 課題認識アンケート ダイジェスト" in out
     assert "--dry-run のため投稿していません" in out
