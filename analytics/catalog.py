@@ -12,7 +12,7 @@ from typing import Any
 
 import yaml
 
-from analytics.textutil import normalize
+from bot.text.normalize import squeeze
 
 DIRECTIONS = ("higher_better", "higher_worse", "neutral")
 
@@ -77,19 +77,19 @@ class Catalog:
         names: dict[str, Indicator] = {}
         for ind in self.indicators:
             for form in (ind.id, ind.name, *ind.aliases):
-                names.setdefault(normalize(form), ind)
+                names.setdefault(squeeze(form), ind)
         return names
 
     def lookup_name(self, text: str) -> Indicator | None:
         """Exact match on id, display name or alias (used by the importer's header matching)."""
-        return self._names.get(normalize(text))
+        return self._names.get(squeeze(text))
 
     def surface_forms(self) -> dict[str, str]:
         """Every name and alias (normalised) → indicator id; longer forms win in the parser."""
         forms: dict[str, str] = {}
         for ind in self.indicators:
             for form in (ind.name, *ind.aliases):
-                forms.setdefault(normalize(form), ind.id)
+                forms.setdefault(squeeze(form), ind.id)
         return forms
 
 

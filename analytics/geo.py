@@ -16,7 +16,7 @@ from pathlib import Path
 
 from rapidfuzz import fuzz, process
 
-from analytics.textutil import normalize
+from bot.text.normalize import squeeze
 
 KINKI_PREFS: tuple[str, ...] = ("18", "25", "26", "27", "28", "29", "30")
 UNIT_LEVELS = ("municipality", "designated_city", "special_ward")
@@ -252,10 +252,10 @@ class Gazetteer:
 
     def find_exact(self, name: str, pref_name: str | None = None) -> list[str]:
         """Codes whose name form equals ``name`` (used by the importer: no fuzzy matching)."""
-        key = normalize(name)
+        key = squeeze(name)
         codes = set(self._forms.get(key, set()))
         if pref_name:
-            pn = normalize(pref_name)
+            pn = squeeze(pref_name)
             codes |= self._forms.get(pn + key, set())
             codes = {c for c in codes if self.munis[c].pref_name == pn}
         return sorted({self.resolve_unit(c) for c in codes})

@@ -21,7 +21,7 @@ from sqlalchemy import Engine, delete, insert
 
 from analytics.catalog import Catalog, Indicator
 from analytics.geo import Gazetteer
-from analytics.textutil import normalize
+from bot.text.normalize import squeeze
 
 MAX_ERRORS = 15
 MISSING_MARKS = frozenset(
@@ -58,7 +58,7 @@ ROLE_NAMES: dict[str, tuple[str, ...]] = {
     "sample": ("sample", "サンプル", "データ区分"),
     "ignore": ("unit", "単位", "note", "備考", "no", "no.", "番号", "出典", "source"),
 }
-_ROLE_OF = {normalize(n).lower(): role for role, names in ROLE_NAMES.items() for n in names}
+_ROLE_OF = {squeeze(n).lower(): role for role, names in ROLE_NAMES.items() for n in names}
 _BRACKET = re.compile(r"[（(\[［][^）)\]］]*[）)\]］]$")
 _HEADER_YEAR = re.compile(r"[_（(\s]?(20\d\d)年?度?[）)]?$")
 _ERA = re.compile(r"^(令和|平成|R|H)(元|\d{1,2})年?度?$", re.IGNORECASE)
@@ -220,7 +220,7 @@ def read_grid(path: Path, sheet: str | None = None) -> tuple[list[list[str]], li
 
 # ------------------------------------------------------------------------ parsing
 def parse_year(text: str) -> int | None:
-    s = normalize(text)
+    s = squeeze(text)
     m = _ERA.match(s)
     if m:
         n = 1 if m.group(2) == "元" else int(m.group(2))
@@ -235,7 +235,7 @@ def parse_year(text: str) -> int | None:
 
 def _match_header(header: str, catalog: Catalog) -> tuple[Indicator | None, int | None]:
     """An indicator column header, possibly with a unit in brackets or a trailing year."""
-    h = normalize(header)
+    h = squeeze(header)
     year = None
     m = _HEADER_YEAR.search(h)
     if m and len(h) > len(m.group(0)):
@@ -251,7 +251,7 @@ def _match_header(header: str, catalog: Catalog) -> tuple[Indicator | None, int 
 def _classify(header_row: Sequence[str], catalog: Catalog) -> list[_Column]:
     cols: list[_Column] = []
     for i, h in enumerate(header_row):
-        key = normalize(h).lower()
+        key = squeeze(h).lower()
         if not key:
             cols.append(_Column(i, h, "blank"))
         elif key in _ROLE_OF:
@@ -272,7 +272,7 @@ def _check_digit_ok(code6: str) -> bool:
 
 def parse_value(raw: str) -> float:
     """A number as staff type it: 1,234 / １２．３ / 12.3% / △1.2 (negative). Raises ValueError."""
-    s = normalize(raw).replace(",", "").replace("，", "")
+    s = squeeze(raw).replace(",", "").replace("，", "")
     s = s.removesuffix("%")
     if s[:1] in ("△", "▲"):
         s = "-" + s[1:]
@@ -386,7 +386,7 @@ def parse_rows(
         if force_sample is not None:
             is_sample = force_sample
         elif "sample" in roles:
-            key = normalize(scell).lower()
+            key = squeeze(scell).lower()
             if key not in _TRUE and key not in _FALSE:
                 c = roles["sample"]
                 ctx.err(
@@ -461,7 +461,7 @@ def _parse_cell(raw: str, ind: Indicator, loc: str, allow_missing: bool, ctx: _C
     s = raw.strip()
     if s == "":
         return None
-    if s in MISSING_MARKS or normalize(s) in MISSING_MARKS:
+    if s in MISSING_MARKS or squeeze(s) in MISSING_MARKS:
         if allow_missing:
             return None
         ctx.err(
@@ -497,7 +497,7 @@ def _resolve_row(
 
     where = f"{line} 行目"
     raw_code, name, pref, area = get("code"), get("name"), get("pref"), get("area")
-    area = normalize(area)
+    area = squeeze(area)
     code5: str | None = None
     if raw_code:
         c = roles["code"]
@@ -525,7 +525,7 @@ def _resolve_row(
             return None, area
         if name and not code5.endswith("000"):
             m = geo.munis[code5]
-            n = normalize(name)
+            n = squeeze(name)
             ok = n in (m.name, m.pref_name + m.name, m.gun + m.name) or (
                 m.parent_code5 and n.endswith(m.name)
             )
@@ -538,11 +538,11 @@ def _resolve_row(
                 return None, area
     elif name:
         nc = roles["name"]
-        n = normalize(name)
+        n = squeeze(name)
         pref_hit = [p for p in geo.prefs.values() if n == p.name]
         if pref_hit:
             return pref_hit[0].code5, area
-        codes = _find_by_name(geo, n, normalize(pref) if pref else None)
+        codes = _find_by_name(geo, n, squeeze(pref) if pref else None)
         if not codes:
             near = "、".join(geo.munis[c].label for c, _ in geo.fuzzy(n, limit=3))
             hint = f"（近い名前: {near}）" if near else ""

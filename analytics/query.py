@@ -13,7 +13,8 @@ from rapidfuzz import fuzz
 
 from analytics.catalog import Catalog
 from analytics.geo import KINKI_PREFS, NATION_WORDS, REGION_WORDS, Gazetteer, Hit
-from analytics.textutil import normalize
+from bot.text.normalize import squeeze
+from bot.text.prepared import Prepared
 
 RANK_WORDS = re.compile(
     r"高い|低い|多い|少ない|大きい|小さい|トップ|上位|下位|ワースト|ベスト|ランキング|順に|並べ|"
@@ -57,6 +58,13 @@ WORRY_WORDS = re.compile(
     r"困っ|悩|どうすれば|どうしたら|方法|やり方|立ち上げ|増えない|いない|進まない|受け身|"
     r"お客様|足りない|できない|わからない|難しい"
 )
+
+
+def text_views(question: str | Prepared) -> tuple[str, str]:
+    """(as typed, squeezed). A turn the engine prepared is already squeezed: not again here."""
+    if isinstance(question, Prepared):
+        return question.raw, question.squeezed
+    return question, squeeze(question)
 
 
 @dataclass(frozen=True)
@@ -191,11 +199,11 @@ class Parser:
     # ----------------------------------------------------------------- parse
     def parse(
         self,
-        raw_text: str,
+        question: str | Prepared,
         forced: Mapping[str, str] | None = None,
         forced_indicators: tuple[str, ...] = (),
     ) -> Query:
-        text = normalize(raw_text)
+        raw_text, text = text_views(question)
         forced = dict(forced or {})
         hits = self.geo.scan(text)
         national = any(w in text for w in NATION_WORDS)

@@ -33,13 +33,13 @@ from analytics.query import (
     VIEW_PREV,
     WORRY_WORDS,
     Parser,
+    text_views,
 )
 from analytics.tables import RAW_FILES, DataStore, add_derived, build_series, load_real
-from analytics.textutil import normalize
-from bot.text.prepared import Prepared
 from bot.core.replies import DataReply
 from bot.settings import Settings
 from bot.storage.schema import ensure_schema
+from bot.text.prepared import Prepared
 
 COMPARE_WORDS = re.compile(r"比べ|比較|違い|差は|対比")
 QUESTION_TAIL = re.compile(r"[?？]$|は$|教えて|知りたい|見せて|出して|ください")
@@ -113,7 +113,7 @@ class DataService:
         meta word such as 指標・一覧・推計). Worries mention the same words, so an indicator
         alone or a place alone stays below 0.5.
         """
-        t = text.squeezed if isinstance(text, Prepared) else normalize(text)
+        t = text_views(text)[1]
         if len(t) < 2:
             return 0.0
         parser = self.answerer.parser
@@ -162,8 +162,7 @@ class DataService:
     # ---------------------------------------------------------------- answer
     def answer(self, text: str | Prepared, *, render_charts: bool = True) -> DataReply:
         self.store.refresh_imported(self.engine)
-        raw = text.squeezed if isinstance(text, Prepared) else text
-        return self.answerer.answer(raw, render=render_charts)
+        return self.answerer.answer(text, render=render_charts)
 
     def choose(self, option_id: str, context: Mapping[str, Any]) -> DataReply:
         """Continue a follow-up: a municipality (data:muni:CODE), an indicator

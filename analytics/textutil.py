@@ -1,8 +1,13 @@
-"""Small text helpers shared by the parser, the importer and the answers."""
+"""Deprecated: analytics reads text through ``bot.text.normalize.squeeze``; number formatting
+moved to ``analytics.number_format``.
+
+Kept only for ``bot/survey/importer.py`` and ``bot/survey/places.py``, which import
+``normalize`` from here; delete this module once they import ``squeeze``. Its behaviour is
+kept as it was because ``squeeze`` reads ``:30:`` in a clock time (10:30:00) as an emoji code.
+"""
 
 from __future__ import annotations
 
-import math
 import re
 import unicodedata
 
@@ -10,25 +15,5 @@ _SPACES = re.compile(r"\s+")
 
 
 def normalize(text: str) -> str:
-    """NFKC, no spaces: users type full-width digits, spaces and mixed widths freely."""
+    """NFKC, no spaces (the survey importer's view of a cell)."""
     return _SPACES.sub("", unicodedata.normalize("NFKC", text or ""))
-
-
-def fmt_number(value: float | None, unit: str = "", decimals: int = 0) -> str:
-    """Format a value for Japanese text; a missing value is said to be missing, never 0."""
-    if value is None or (isinstance(value, float) and math.isnan(value)):
-        return "データなし"
-    body = f"{round(value):,}" if decimals == 0 else f"{value:,.{decimals}f}"
-    return f"{body}{unit_suffix(unit)}"
-
-
-def unit_suffix(unit: str) -> str:
-    """The part of a unit written right after a number (「人（…当たり）」 → 「人」)."""
-    return unit.split("（", 1)[0] if unit else ""
-
-
-def fmt_signed(value: float | None, unit: str = "", decimals: int = 0) -> str:
-    if value is None:
-        return "データなし"
-    sign = "+" if value > 0 else ("±" if value == 0 else "−")
-    return sign + fmt_number(abs(value), unit, decimals)

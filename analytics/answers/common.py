@@ -15,10 +15,11 @@ from typing import Any
 from analytics import charts
 from analytics.catalog import Catalog, Indicator
 from analytics.geo import KINKI_PREFS, Gazetteer
+from analytics.number_format import fmt_number, fmt_signed, unit_suffix
 from analytics.query import Parser, Query
 from analytics.tables import IPSS_YEARS, DataStore, Series
-from analytics.textutil import fmt_number, fmt_signed, unit_suffix
 from bot.core.replies import DataReply, Option
+from bot.text.prepared import Prepared
 
 SAMPLE_NOTE = "※サンプルデータ（架空の値）"
 FUKUSHIMA = "07"
@@ -101,14 +102,14 @@ class Answerer:
     # ================================================================ entry
     def answer(
         self,
-        text: str,
+        text: str | Prepared,
         forced: Mapping[str, str] | None = None,
         forced_indicators: tuple[str, ...] = (),
         render: bool = True,
     ) -> DataReply:
         q = self.parser.parse(text, forced, forced_indicators)
         ctx: dict[str, Any] = {
-            "q": text,
+            "q": q.text,
             "forced": dict(forced or {}),
             "fi": list(forced_indicators),
         }
@@ -180,7 +181,7 @@ class Answerer:
             context=({**ctx, **extra_ctx} if extra_ctx else None),
         )
 
-    def chart_specs(self, text: str) -> list[charts.Chart]:
+    def chart_specs(self, text: str | Prepared) -> list[charts.Chart]:
         """The charts an answer would render (used by the benchmark to time rendering alone)."""
         q = self.parser.parse(text)
         if q.ambiguous is not None or q.kind in ("help", "unknown_indicator"):

@@ -7,8 +7,8 @@ import statistics
 from analytics_test_helpers import AGE75, AGE85, ipss, read_csv
 
 from analytics.answers import SAMPLE_NOTE
+from analytics.number_format import fmt_number
 from analytics.service import DataService
-from analytics.textutil import fmt_number
 
 IBARAKI = "27211"
 
