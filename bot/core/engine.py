@@ -44,6 +44,7 @@ OPT_DOWN = Option("feedback:down", "役に立たなかった")
 SITUATION_COMMIT = 0.30
 SITUATION_MARGIN = 0.08
 SITUATION_CLOSE = 0.20  # two situations above this and within the margin: ask between them
+SITUATION_ONLY = 0.0  # a card with one situation: any words that are not another worry choose it
 NEW_WORRY_SCORE = 0.45  # a confident match to another card this strong is a new worry
 
 Turn = tuple[Reply, ConversationState | None]
@@ -128,8 +129,8 @@ class Engine:
         c = p.compact
         offered = state.options if state else ()
         # a number picks an option in the order shown (the terminal's habit, typed anywhere)
-        if c.isdigit() and offered:
-            idx = int(c)
+        idx = int(c) if c.isdigit() else u.number_reply(p)
+        if idx and offered:
             if 1 <= idx <= len(offered):
                 return self._choose(replace(msg, text=None, choose=offered[idx - 1]), state, False)
         turn = self._as_answer(msg, p, state)
@@ -141,7 +142,11 @@ class Engine:
         """The reply read as an answer to the question just asked, or None."""
         cmd = u.commands(p, after_choice=bool(state and state.undo))
         if cmd is not None:
-            return self._command(msg, p, cmd, state)
+            turn = self._command(msg, p, cmd, state)
+            if turn is not None:
+                return turn
+        if (rest := u.topic_switch(p)) is not None:
+            return self._new_worry(msg, prepare(rest), state, notice=True)
         if state is None:
             return None
         if state.stage == "situation" and state.card:
@@ -232,9 +237,15 @@ class Engine:
                 n = _at(order, ans.position)
                 if n:
                     return self._understood_situation(msg, p, card, n, state)
-        # a situation described in the user's own words
-        ranked = self.matcher.rank_situations(card.id, p)
-        ranked = tuple(r for r in ranked if r.n in order)
+        # a situation described in the user's own words; 「いえ、…の方です」 names another one
+        rest = u.no_with_more(p)
+        ranked = self.matcher.rank_situations(card.id, prepare(rest) if rest else p)
+        ranked = tuple(r for r in ranked if r.n in order and not (rest and r.n in state.suggested))
+        if rest and len(ranked) == 1:
+            # 「いえ、そうじゃなくて…の方」 with one other situation left: that one
+            return self._understood_situation(msg, p, card, ranked[0].n, state)
+        if rest and (not ranked or ranked[0].score < SITUATION_COMMIT):
+            return self._move_on(card, order, state)
         top = ranked[0] if ranked else None
         route = self.router.route(p)
         if route.intent == "data" and self.data is not None:
@@ -247,7 +258,19 @@ class Engine:
             and res.top.card != card.id
             and res.top.score >= NEW_WORRY_SCORE
         )
-        if top is not None and top.score >= SITUATION_COMMIT and not other_card:
+        commit_at = SITUATION_COMMIT if len(ranked) > 1 else SITUATION_ONLY
+        if (
+            top is not None
+            and top.score >= commit_at
+            and not other_card
+            and not (
+                len(ranked) == 1
+                and res is not None
+                and res.top
+                and res.top.card != card.id
+                and res.confidence != "none"
+            )
+        ):
             second = ranked[1] if len(ranked) > 1 else None
             if second is None or top.score - second.score >= SITUATION_MARGIN:
                 return self._understood_situation(msg, p, card, top.n, state)
@@ -272,6 +295,17 @@ class Engine:
             new_order = sugg + tuple(n for n in order if n not in sugg)
             return self._ask_situations(
                 card, new_order, sugg, state, lead="お書きの内容を踏まえて、もう一度お聞きします。"
+            )
+        if res is None or res.confidence == "none" or (res.top and res.top.card == card.id):
+            # not understood, and no other worry either: keep the thread, ask again plainly
+            return self._ask_situations(
+                card,
+                order,
+                (),
+                state,
+                lead="お書きの内容から、どの状況に当たるかを判断できませんでした。"
+                "近いものを番号（「1」など）か、その状況の言葉でお答えください。"
+                "当てはまるものがなければ「どれでもない」とお書きください。",
             )
         return None
 

@@ -194,7 +194,16 @@ _NONE = re.compile(
         "ほかのにして",
         "ほかにない",
         "他にない",
+        "当てはまるのない",
+        "あてはまるのない",
+        "当てはまるのがない",
+        "あてはまるのがない",
+        "当てはまるのはない",
+        "該当ない",
+        "該当がない",
+        "該当するのがない",
     )
+    + r"|(?:どれも|どっちも|どちらも|いずれも|全部|ぜんぶ|両方)(?:.{0,6}?)(?:ない|へん|ません|違|ちが|ちゃう|ピンとこ|ぴんとこ|外れ)"
 )
 _ALL = re.compile(
     "^"
@@ -301,10 +310,26 @@ _MENU = re.compile(
         "別の悩み",
         "他の悩み",
         "ほかの悩み",
+        "全部並べ",
+        "全部ならべ",
+        "全部見せ",
+        "全部表示",
+        "カードを全部",
+        "カード全部",
+        "全部のカード",
+        "全カード",
+        "すべてのカード",
+        "全てのカード",
+        "ヒントを全部",
+        "全部のヒント",
+        "カードの一覧",
+        "カードのリスト",
+        "カードを並べ",
+        "カード並べ",
     )
 )
 _HELP = re.compile(
-    "^"
+    r"^(?:これ|この(?:ボット|bot|アプリ)|ボット|bot|あなた|君|きみ)?(?:は|って|で)?"
     + _alt(
         "ヘルプ",
         "へるぷ",
@@ -321,8 +346,21 @@ _HELP = re.compile(
         "使い方が分からない",
         "操作方法",
         "説明して",
+        "どうやって使え",
+        "どう使え",
+        "どうすれば使え",
+        "使い方教えて",
+        "何が聞け",
+        "なにが聞け",
+        "何聞け",
+        "何を聞け",
+        "何ができる",
+        "なにができる",
+        "何ができん",
+        "何でき",
+        "なにでき",
     )
-    + r"(?:を|は|が)?(?:教えて|おしえて|教えてください|ください|知りたい|見せて|ですか|の|なの|？|\?)*"
+    + r"(?:を|は|が)?(?:ばいい|ばよい|いい|の|るの|ます|ますか|教えて|おしえて|教えてください|ください|知りたい|見せて|ですか|の|なの|ん|んですか|んや|か)*"
     + _TAIL
     + "$"
 )
@@ -383,6 +421,41 @@ _FEEDBACK_DOWN = re.compile(
         "残念",
         "物足りな",
         "ものたりな",
+        "合わな",
+        "あわな",
+        "合ってな",
+        "分からん",
+        "わからん",
+        "わからなかった",
+        "分からなかった",
+        "わかりませんでした",
+        "分かりませんでした",
+        "むずかし",
+        "難し",
+        "できそうにな",
+        "出来そうにな",
+        "無理",
+        "もうやって",
+        "既にやって",
+        "すでにやって",
+        "もうしてる",
+        "知ってた",
+        "知ってる",
+        "知っとる",
+        "当てはまらな",
+        "ぴんとこ",
+        "響かな",
+        "イメージできな",
+        "イメージわかな",
+        "具体的じゃな",
+        "具体性に欠け",
+        "一般論",
+        "きれいごと",
+        "綺麗事",
+        "机上",
+        "現実的じゃな",
+        "現実的ではな",
+        "現場では",
     )
 )
 _FEEDBACK_UP = re.compile(
@@ -461,10 +534,41 @@ _FEEDBACK_UP = re.compile(
         "見えてきま",
         "整理できま",
         "方向性が見え",
+        "わかりやす",
+        "分かりやす",
+        "さんこうにな",
+        "参考なる",
+        "参考なった",
+        "ためになる",
+        "為になる",
+        "腑に落ち",
+        "気づき",
+        "気付き",
+        "目から鱗",
+        "目からうろこ",
+        "背中を押",
+        "ありがたい",
+        "有難い",
+        "有り難い",
+        "うれしい",
+        "嬉しい",
+        "持ち帰",
+        "共有しま",
+        "使わせて",
+        "使ってみ",
+        "検討してみ",
+        "考えてみま",
+        "いけそう",
+        "できそう",
+        "出来そう",
+        "心強い",
+        "勇気",
+        "助け",
     )
 )
 _OTHER_SITUATIONS = re.compile(
-    r"(?:他|ほか|別|残り|のこり|その他|そのほか)の?(?:状況|ケース|パターン|場合|状態)"
+    r"(?:他|ほか|別|残り|のこり|その他|そのほか|もう一つ|もうひとつ|もう1つ|もう一個|もう1個)の?"
+    r"(?:陥って(?:る|いる)?)?(?:方の?)?(?:状況|ケース|パターン|場合|状態|対策|ほう|方)"
     r"|(?:状況|ケース|パターン)(?:も|は)(?:他|ほか)"
     r"|他にも(?:ある|あります|当てはま|見)|ほかにも(?:ある|あります|当てはま|見)"
 )
@@ -490,6 +594,16 @@ _REFERENCES = re.compile(
         "何を見れば",
         "詳しい資料",
         "もとの資料",
+        "資料",
+        "詳しく載って",
+        "詳しく書いて",
+        "報告書",
+        "元の冊子",
+        "冊子",
+        "原文",
+        "どこから",
+        "エビデンス",
+        "論文",
     )
 )
 _DIGITS = "0123456789"
@@ -577,8 +691,16 @@ def _short(p: Prepared) -> bool:
     return len(p.compact) <= 30
 
 
+_EDGE_LAST = re.compile(r"(?:一番|いちばん|1番)(?:下|した|最後|後ろ|うしろ)")
+_EDGE_FIRST = re.compile(r"(?:一番|いちばん|1番)(?:上|うえ|最初|はじめ|初め|前)")
+
+
 def position_of(text: str) -> int:
     """1-based position from the top, negative from the bottom, 0 when none is named."""
+    if _EDGE_LAST.search(text):
+        return -1
+    if _EDGE_FIRST.search(text):
+        return 1
     m = _POSITION.search(text)
     if m:
         raw = m.group("num")
@@ -607,30 +729,117 @@ def commands(p: Prepared, *, after_choice: bool) -> Intent | None:
     if m:
         n = int(m.group("n") or m.group("bare"))
         return Intent("open_card", card=f"{n:02d}")
-    if _MENU.search(c):
+    if _MENU.search(c) and len(c) <= 18:
         return Intent("menu")
     m = _OPEN_CARD_TOPIC.match(c)
-    if m and (_OPEN_VERB.search(c) or c.endswith(("ヒント", "カード"))):
+    if (
+        m
+        and (_OPEN_VERB.search(c) or c.endswith(("ヒント", "カード")))
+        and not _OTHER_CARD.search(m.group("topic"))
+    ):
         return Intent("open_card", topic=m.group("topic"))
+    return None
+
+
+_OTHER_CARD = re.compile(r"別|他|ほか|違|ちが|ちゃう|次")
+_TOPIC_SWITCH = re.compile(
+    r"^(?:話(?:は|が)?変わ(?:る|り|って)[^、]{0,8}?(?:けど|が|ます)|別件(?:で|です|なんですが|なんやけど|ですが)?"
+    r"|ところで|それとは別に|それはそうと|もう一つ(?:別の)?相談|別の相談(?:で|です|なんですが)?"
+    r"|違う相談(?:で|です|なんですが)?|ほかにも相談|他にも相談)"
+)
+
+
+def topic_switch(p: Prepared) -> str | None:
+    """「話変わるんやけど、…」「別件で、…」: a new worry announced; the worry itself."""
+    c = p.compact
+    m = _TOPIC_SWITCH.match(c)
+    if m and len(c) - m.end() >= 6:
+        return c[m.end() :]
+    return None
+
+
+_NUMBER_REPLY = re.compile(
+    r"^(?P<n>[1-9][0-9]?)(?:つ目|個目|番目|番|で|です|でお願いします|をお願いします|を|の方|のほう|ね)*$"
+)
+
+
+def number_reply(p: Prepared) -> int:
+    """「1で」「2番です」: a typed number with a particle."""
+    m = _NUMBER_REPLY.match(p.compact)
+    return int(m.group("n")) if m else 0
+
+
+_FILLER = re.compile(
+    r"^(?:えーと|えっと|ええと|えーっと|うーん|うーむ|んー|あー|あの|あのー|まあ|まぁ|そうですね|そやな|せやな)+"
+)
+_YES_START = re.compile(
+    r"^(?:はい|ええ(?!と)|うん|そう(?!じゃ|では|でも|いう)|せや|そや|まさに|それ(?!は|じゃ|では|とは|より)|その通り|そのとおり"
+    r"|おっしゃる通り|おっしゃるとおり|当てはま|あてはま|陥って|おちいって|そんな感じ|そんなかんじ|ほんま|確かに"
+    r"|たしかに|間違いな|正解|yes|ok|おk|オッケー|合って|あって|ビンゴ|図星|ですです|ドンピシャ|どんぴしゃ"
+    r"|近い|ちかい|それっぽい|っぽい|ありそう|あるかも|あります|ある(?!ん)|心当たり|耳が痛い|痛いところ)"
+)
+_NO_START = re.compile(
+    r"^(?:いいえ|いや(?!い)|いえ|いーえ|ちが|違|ちゃう|ちゃいま|ノー|no(?!t)|nope|うーんちが|ないです|ないな|ないわ|ない(?!か))"
+)
+_NEG = re.compile(
+    r"(?:ない|ません|ちが|違|ちゃう|ちゃいま|じゃな|ではな|でもな|大丈夫|できて|出来て|へん|ん(?:やけど)?よ?$|ずれ|外れ|はずれ)"
+)
+_NO_PHRASE = re.compile(
+    r"(?:当てはまらな|あてはまらな|当てはまりませ|あてはまりませ|それはない|そこはない|そういうわけでは"
+    r"|そういう訳では|そうでもない|そうではない|そうじゃない|ちゃうな|ちゃうわ|ちゃいます|違います|ちがいます"
+    r"|違うな|違うかな|違うと思|違う気が|ちがうかな|そこは大丈夫|それは大丈夫|そこはできて|そこは出来て"
+    r"|そこはちゃんと|それはできて|それは出来て|してへん|やってへん|なってへん|してない|なってない|思わない"
+    r"|思いません|ピンとこない|ぴんとこない|心当たりはない|心当たりがない)"
+)
+_ALL_WORD = re.compile(
+    r"(?:両方|りょうほう|どっちも|どちらも|全部|ぜんぶ|全て|すべて|いずれも|どれも|2つとも|二つとも|ふたつとも"
+    r"|3つとも|三つとも|みっつとも|みんな|全部で|まるごと|全般)"
+)
+
+
+def _strip_filler(c: str) -> str:
+    return _FILLER.sub("", c)
+
+
+def yes_no(c: str) -> Literal["yes", "no"] | None:
+    """A yes or a no in its everyday forms; None when the reply says more than that."""
+    c = _strip_filler(c)
+    if not c or len(c) > 30:
+        return None
+    neg_free = c.replace("間違いな", "").replace("問題な", "")
+    if _YES.match(c) or (_YES_START.match(c) and not _NEG.search(neg_free)):
+        return "yes"
+    if _NO.match(c) or _NO_START.match(c) or _NO_PHRASE.search(c):
+        return "no"
     return None
 
 
 def answer_to_situations(p: Prepared) -> Intent | None:
     """Yes, no, none of these, all of them, or a position in the list."""
-    c = p.compact
-    if not _short(p):
+    c = _strip_filler(p.compact)
+    if len(c) > 30:
         return None
     if _NONE.search(c):
         return Intent("none")
-    if _ALL.match(c):
+    if _ALL.match(c) or (_ALL_WORD.search(c) and not _NEG.search(c) and len(c) <= 20):
         return Intent("all")
-    if _YES.match(c):
-        return Intent("yes")
-    if _NO.match(c):
-        return Intent("no")
     pos = position_of(c)
     if pos and len(c) <= 16:
         return Intent("position", position=pos)
+    yn = yes_no(c)
+    if yn == "no" and no_with_more(p) is not None and not _NO_PHRASE.search(c):
+        return None  # 「いや、…の方」: the engine reads what follows the no
+    if yn is not None:
+        return Intent(yn)
+    return None
+
+
+def no_with_more(p: Prepared) -> str | None:
+    """「いえ、押し付けというより数の目標の方です」: a no followed by what does apply; the rest."""
+    c = _strip_filler(p.compact)
+    m = _NO_START.match(c)
+    if m and len(c) - m.end() >= 6:
+        return c[m.end() :]
     return None
 
 
