@@ -19,9 +19,9 @@ from analytics.number_format import fmt_number, fmt_signed, unit_suffix
 from analytics.query import Parser, Query
 from analytics.tables import IPSS_YEARS, DataStore, Series
 from bot.core.replies import DataReply, Option
+from bot.text.notes import SAMPLE_NOTE
 from bot.text.prepared import Prepared
 
-SAMPLE_NOTE = "※サンプルデータ（架空の値）"
 FUKUSHIMA = "07"
 VIEWPOINTS = {
     "prevention": {

@@ -6,9 +6,9 @@ import statistics
 
 from analytics_test_helpers import AGE75, AGE85, ipss, read_csv
 
-from analytics.answers import SAMPLE_NOTE
 from analytics.number_format import fmt_number
 from analytics.service import DataService
+from bot.text.notes import SAMPLE_NOTE
 
 IBARAKI = "27211"
 
