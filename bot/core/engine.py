@@ -130,9 +130,8 @@ class Engine:
         offered = state.options if state else ()
         # a number picks an option in the order shown (the terminal's habit, typed anywhere)
         idx = int(c) if c.isdigit() else u.number_reply(p)
-        if idx and offered:
-            if 1 <= idx <= len(offered):
-                return self._choose(replace(msg, text=None, choose=offered[idx - 1]), state, False)
+        if idx and offered and 1 <= idx <= len(offered):
+            return self._choose(replace(msg, text=None, choose=offered[idx - 1]), state, False)
         turn = self._as_answer(msg, p, state)
         if turn is not None:
             return turn
