@@ -131,7 +131,14 @@ class Engine:
         # a number picks an option in the order shown (the terminal's habit, typed anywhere)
         idx = int(c) if c.isdigit() else u.number_reply(p)
         if idx and offered and 1 <= idx <= len(offered):
-            return self._choose(replace(msg, text=None, choose=offered[idx - 1]), state, False)
+            reply, after = self._choose(
+                replace(msg, text=None, choose=offered[idx - 1]), state, False
+            )
+            if c.isdigit() or after is None or state is None:
+                return reply, after
+            # 「2個目です」: a choice read from words says so and can be undone with ちがう
+            said = f"「{_short(p.raw.strip(), 40)}」を、{idx}番目の選択肢と受け取りました。違う場合は「ちがう」とお書きください。"
+            return replace(reply, understood=said), after.with_(undo=state.to_json())
         turn = self._as_answer(msg, p, state)
         if turn is not None:
             return turn
@@ -247,6 +254,8 @@ class Engine:
             return self._move_on(card, order, state)
         top = ranked[0] if ranked else None
         route = self.router.route(p)
+        if route.intent == "help":
+            return None  # greetings and thanks are answered as such
         if route.intent == "data" and self.data is not None:
             return self._data(msg, p, route_note=True)
         res = route.match
@@ -706,12 +715,17 @@ class Engine:
             ):
                 sugg = (sits[0].n,)
         order = sugg + tuple(s.n for s in card.situations if s.n not in sugg)
+        lead = f"{card_heading(card)}のヒントが参考になりそうです。"
+        if evidence:
+            lead += f"（手がかり: {'、'.join(evidence)}）"
+        elif resembles:
+            lead += f"（「{_short(resembles, 50)}」という悩みに近いと判断しました）"
         return self._ask_situations(
             card,
             order,
             sugg,
             state,
-            lead=f"{card_heading(card)}のヒントが参考になりそうです。",
+            lead=lead,
             intro=True,
             evidence=evidence,
             resembles=resembles,

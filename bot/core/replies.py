@@ -92,7 +92,7 @@ class Reply:
     sample: bool = False
     understood: str = ""
     body: str = ""
-    evidence: tuple[str, ...] = ()
+    evidence: tuple[str, ...] = ()  # the words that chose the card (also said in ``lead``)
     resembles: str = ""  # the card's worry the text resembles, when no telling word matched
     shown_card: Card | None = None
     shown_situations: tuple[Situation, ...] = ()

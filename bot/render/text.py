@@ -85,13 +85,8 @@ def situation_detail(refs: Mapping[str, Reference], s: Situation) -> str:
 
 
 def lead_text(reply: Reply) -> str:
-    """The first sentence, with the evidence (手がかり) or the resembling worry after it."""
-    lead = reply.lead
-    if reply.evidence:
-        lead += f"（手がかり: {'、'.join(reply.evidence)}）"
-    elif reply.resembles:
-        lead += f"（「{short(reply.resembles, 50)}」という悩みに近いと判断しました）"
-    return lead
+    """The first sentence (the engine writes the evidence, 手がかり, into it)."""
+    return reply.lead
 
 
 SITUATION_QUESTION = (
