@@ -48,6 +48,7 @@ SITUATION_ONLY = 0.0  # a card with one situation: any words that are not anothe
 NEW_WORRY_SCORE = 0.45  # a confident match to another card this strong is a new worry
 
 Turn = tuple[Reply, ConversationState | None]
+Kept = tuple[Reply, ConversationState]  # a turn that always leaves a state
 
 
 def label_of_card(card: Card) -> str:
@@ -323,7 +324,6 @@ class Engine:
         s = card.situation(n)
         new_state = self._with_consultation(msg, state, card.id, f"situation:{card.id}-{n}")
         reply, after = self._show_situation(msg, card, n, new_state)
-        assert after is not None
         understood = f"「{_short(p.raw.strip(), 40)}」を、状況「{s.title}」と受け取りました。違う場合は「ちがう」とお書きください。"
         return replace(reply, understood=understood), after.with_(undo=state.to_json())
 
@@ -399,7 +399,6 @@ class Engine:
             self.store.update_consultation(state.consultation, card=card.id)
         new_state = self._with_consultation(msg, state, card.id, f"card:{card.id}")
         reply, after = self._open_card(card, None, new_state)
-        assert after is not None
         understood = f"「{_short(p.raw.strip(), 40)}」を、{card_heading(card)}と受け取りました。違う場合は「ちがう」とお書きください。"
         return replace(reply, understood=understood), after.with_(undo=state.to_json())
 
@@ -691,7 +690,7 @@ class Engine:
         return state
 
     # -- building replies -----------------------------------------------------------------
-    def _open_card(self, card: Card, result: MatchResult | None, state: ConversationState) -> Turn:
+    def _open_card(self, card: Card, result: MatchResult | None, state: ConversationState) -> Kept:
         sugg: tuple[int, ...] = ()
         evidence: tuple[str, ...] = ()
         resembles = ""
@@ -743,7 +742,7 @@ class Engine:
         whole: bool = False,
         evidence: tuple[str, ...] = (),
         resembles: str = "",
-    ) -> Turn:
+    ) -> Kept:
         opts = [
             Option(f"situation:{card.id}-{n}", _short(card.situation(n).title, 60)) for n in order
         ]
@@ -782,7 +781,7 @@ class Engine:
 
     def _show_situation(
         self, msg: Inbound, card: Card, n: int, state: ConversationState | None
-    ) -> Turn:
+    ) -> Kept:
         return self._show_situations(msg, card, (n,), state)
 
     def _show_situations(
@@ -793,7 +792,7 @@ class Engine:
         state: ConversationState | None,
         *,
         understood: str = "",
-    ) -> Turn:
+    ) -> Kept:
         state = state or ConversationState()
         if understood:
             state = self._with_consultation(msg, state, card.id, f"situation:{card.id}-{ns[0]}")

@@ -188,6 +188,20 @@ def _points(doc: _Doc, obj: Any, path: PathT, key: str, required: bool) -> tuple
     return tuple(out)
 
 
+_SITUATION_KEYS = frozenset(
+    {
+        "n",
+        "title",
+        "explanation",
+        "question",
+        "countermeasures",
+        "references",
+        "keywords",
+        "paraphrases",
+    }
+)
+
+
 def _load_card(
     file: Path, display: str, known_refs: set[str] | None
 ) -> tuple[Card | None, list[Problem]]:
@@ -275,12 +289,20 @@ def _load_card(
             doc.error((*p, "countermeasures"), "この状況が指す対策番号を1つ以上書いてください")
         refs = _citations(doc, item, p, known_refs)
         kws = _str_list(doc, item, p, "keywords", required=False)
+        paras = _str_list(doc, item, p, "paraphrases", required=False)
+        for key in item:
+            if key not in _SITUATION_KEYS:
+                doc.error(
+                    (*p, key),
+                    f"知らない項目です（値: {key}）。書けるのは {', '.join(sorted(_SITUATION_KEYS))} です",
+                )
         if None not in (n, stitle, expl, question) and cid:
             sits.append(
                 Situation(
-                    cid, n, stitle.strip(), expl.strip(), question.strip(), tuple(ptrs), refs, kws
+                    cid, n, stitle.strip(), expl.strip(), question.strip(), tuple(ptrs), refs, kws,
+                    paras,
                 )
-            )
+            )  # fmt: skip
     if not s_items:
         doc.error(("situations",), "陥っている状況（situations）を1件以上書いてください")
     _check_numbering(doc, [s.n for s in sits], "situations", "陥っている状況")

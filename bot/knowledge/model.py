@@ -34,6 +34,8 @@ class Situation:
     countermeasures: tuple[int, ...]
     references: tuple[Citation, ...] = ()
     keywords: tuple[str, ...] = ()
+    # everyday sentences that say "this is our situation" (how users answer the question)
+    paraphrases: tuple[str, ...] = ()
 
     @property
     def id(self) -> str:

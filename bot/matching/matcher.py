@@ -499,7 +499,7 @@ class Matcher:
         t = _Target(f"{card.id}-{n}")
         _add(t, [(s.title, W_TITLE)])
         _add(t, [(k, W_KEYWORD) for k in s.keywords])
-        texts = [s.title, s.question, *s.keywords, *_sentences(s.explanation)]
+        texts = [s.title, s.question, *s.keywords, *_sentences(s.explanation), *s.paraphrases]
         for cn in s.countermeasures:
             texts.append(card.countermeasure(cn).title)
         for text in texts:
