@@ -8,6 +8,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import Literal, get_args
 
 from rapidfuzz import fuzz
 
@@ -74,10 +75,27 @@ class Ambiguity:
     labels: tuple[str, ...]
 
 
+# What a question asks for; ``analytics.answers`` has one handler for each.
+Kind = Literal[
+    "help",  # what can be asked (the catalog)
+    "unknown_indicator",  # a place or pattern without a known indicator: the catalog, suggestions
+    "lookup",  # one municipality's value(s)
+    "compare",  # two or more municipalities side by side
+    "rank",  # the top (or bottom) N of a scope
+    "stats",  # mean and median over a scope
+    "position",  # one municipality's rank and percentile in its scope
+    "series",  # a projection over the years
+    "sheet",  # one municipality's indicator sheet (図表2-3)
+    "viewpoint",  # the report's two viewpoints (quadrants)
+    "age",  # the five-year age profile
+]
+KINDS: tuple[Kind, ...] = get_args(Kind)
+
+
 @dataclass(frozen=True)
 class Query:
     text: str
-    kind: str
+    kind: Kind
     indicators: tuple[str, ...] = ()
     munis: tuple[str, ...] = ()
     prefs: tuple[str, ...] = ()
@@ -350,7 +368,7 @@ class Parser:
         top_n: int | None,
         national: bool,
         region: bool,
-    ) -> str:
+    ) -> Kind:
         if HELP_WORDS.search(text) and not munis and not indicators:
             return "help"
         if HELP_WORDS.search(text) and not munis and "聞" in text:

@@ -14,7 +14,7 @@ from typing import Any
 
 from sqlalchemy import Engine
 
-from analytics.answers import Answerer
+from analytics.answers.dispatch import Answerer
 from analytics.catalog import Catalog, load_catalog
 from analytics.geo import NATION_WORDS, REGION_WORDS, Gazetteer
 from analytics.importer import parse_rows

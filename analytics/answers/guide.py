@@ -1,0 +1,49 @@
+"""What can be asked: the help answer (kind ``help``) and the answer to a question whose
+indicator was not recognised (kind ``unknown_indicator``) both list the catalog."""
+
+from __future__ import annotations
+
+from analytics.answers.common import Answer, Context, Used
+from analytics.query import Query
+from bot.core.replies import Option
+
+
+def catalog_help(ctx: Context, q: Query, used: Used) -> Answer:
+    lines = [
+        "指標について、次のような質問にお答えできます（近畿2府5県が既定の範囲です。「全国で」と付けると全国で比べます）。",
+        "・値: 「茨木市の75歳以上人口の将来推計は？」「豊中市の通いの場参加率」",
+        "・比較: 「串本町と洲本市の認定率を比べて」",
+        "・ランキング: 「奈良県で85歳以上人口の増加率が高い市町村トップ5」",
+        "・平均・中央値: 「京都府の在宅サービス調整給付月額の平均は？」",
+        "・順位: 「茨木市の高齢化率は府内で何位？」",
+        "・指標一覧（図表2-3）: 「洲本市の指標一覧」",
+        "・2つの観点: 「広陵町は予防の観点でどの象限？」「大阪府で給付のあり方の見直しが必要な市町村は？」",
+        "",
+        "聞ける指標（◎実データ／○サンプル＝架空の値。実データを取り込むと置き換わります）:",
+    ]
+    for group in ctx.catalog.groups:
+        inds = [i for i in ctx.catalog.indicators if i.group == group]
+        if not inds:
+            continue
+        names = "、".join(_mark(ctx, i.id) + i.name for i in inds)
+        lines.append(f"【{group}】{names}")
+    return Answer(lines)
+
+
+def _mark(ctx: Context, ind_id: str) -> str:
+    s = ctx.store.series(ind_id)
+    return "◎" if s is not None and not s.sample else "○"
+
+
+def unknown_indicator(ctx: Context, q: Query, used: Used) -> Answer:
+    lines = ["どの指標についてのご質問か分かりませんでした。次の指標についてお答えできます。"]
+    for group in ctx.catalog.groups:
+        inds = [i.name for i in ctx.catalog.indicators if i.group == group]
+        if inds:
+            lines.append(f"【{group}】" + "、".join(inds))
+    opts = [Option(f"data:ind:{i}", ctx.ind(i).name) for i in q.indicator_suggestions[:5]]
+    if q.munis and len(q.munis) == 1:
+        opts.append(Option("data:sheet", f"{ctx.name(q.munis[0])}の指標一覧"))
+    if opts:
+        lines.insert(1, "もしかして: " + "、".join(o.label for o in opts[:5]))
+    return Answer(lines, options=opts)
