@@ -100,13 +100,16 @@ def test_both_shows_the_countermeasures_of_every_situation(say: Say, both: str) 
     assert answer.situations == (1, 2)
 
 
-def test_the_card_choice_is_answered_with_its_topic(say: Say) -> None:
-    first = say("送迎ボランティアと通いの場の両方で担い手が足りない")
-    if first.kind != "ask_card":
-        pytest.skip("this wording is no longer ambiguous")
-    topic = next(ch.card for ch in first.choices if ch.card.id == "05")
-    answer = say("移動のほうです")
-    assert (answer.kind, answer.card) == ("card", topic.id)
+@pytest.mark.parametrize(
+    ("words", "card"),
+    [("住民の意識のほうです", "01"), ("団体との連携の話", "03"), ("担い手の件", "04"), ("2番目", "01")],
+)
+def test_the_card_choice_is_answered_with_its_topic(say: Say, words: str, card: str) -> None:
+    first = say("地域の様々な主体との関係づくり")
+    assert first.kind == "ask_card", "the wording of this test must stay ambiguous"
+    assert [ch.card.id for ch in first.choices] == ["03", "01", "04"]
+    answer = say(words)
+    assert (answer.kind, answer.card) == ("card", card)
     assert "と受け取りました" in answer.understood
 
 
