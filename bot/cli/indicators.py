@@ -21,6 +21,11 @@ def register(sub: Subcommands) -> None:
     ask = add_command(sub, "ask", help="指標についての質問に1回答えます", handler=cmd_ask)
     ask.add_argument("question", help="質問（例: 「茨木市の75歳以上人口の将来推計は？」）")
     ask.add_argument("--no-chart", action="store_true", help="グラフを作りません")
+    ask.add_argument(
+        "--pick",
+        help="聞き返しへの答え（番号か名前。例: --pick 1、--pick 大阪府）。"
+        "端末では指定がなければその場でお聞きします",
+    )
 
     imp = add_command(
         import_group(sub),
@@ -93,6 +98,9 @@ def guarded(handler: Handler) -> Handler:
 
 @guarded
 def cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
+    from bot.core.understand import option_by_words
+    from bot.text.prepared import prepare
+
     question = (args.question or "").strip()
     if not question:
         print(
@@ -102,12 +110,41 @@ def cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
         return 2
     svc = _service(settings)
     reply = svc.answer(question, render_charts=not args.no_chart)
-    print(reply.text)
-    for i, opt in enumerate(reply.options, start=1):
-        print(f"  [{i}] {opt.label}  ({opt.id})")
-    for path in reply.charts:
-        print(f"グラフ: {path}")
-    return 0
+    pick = args.pick
+    while True:
+        print(reply.text)
+        for path in reply.charts:
+            print(f"グラフ: {path}")
+        if not reply.options:
+            return 0
+        for i, opt in enumerate(reply.options, start=1):
+            print(f"  [{i}] {opt.label}")
+        if pick is None and sys.stdin.isatty():
+            try:
+                pick = (
+                    input("番号か名前でお答えください（空のまま Enter で終了）: ").strip() or None
+                )
+            except EOFError:
+                pick = None
+        if pick is None:
+            print(
+                "続けるには、--pick 1 や --pick 大阪府 のように答えを付けて、もう一度実行してください。"
+            )
+            return 0
+        chosen = option_by_words(prepare(pick), [(o.id, o.label) for o in reply.options])
+        if chosen is None:
+            names = "、".join(o.label for o in reply.options)
+            print(
+                f"「{pick}」がどれを指すのか分かりませんでした。番号（1〜{len(reply.options)}）"
+                f"か、{names} のどれかでお答えください。",
+                file=sys.stderr,
+            )
+            if not sys.stdin.isatty() or args.pick is not None:
+                return 2
+            pick = None
+            continue
+        reply = svc.choose(chosen, reply.context or {})
+        pick = None
 
 
 @guarded

@@ -492,19 +492,12 @@ class Engine:
         if self.data is None:
             return None
         labels = dict(zip(state.options, self._data_labels(state), strict=False))
-        data_opts = [oid for oid in state.options if oid.startswith("data:")]
-        c = p.compact
-        named = [pref for pref, forms in _PREF_FORMS.items() if any(f in c for f in forms)]
-        hits = [oid for oid in data_opts if any(pref in labels.get(oid, "") for pref in named)]
-        if len(hits) != 1:
-            hits = [oid for oid in data_opts if len(c) >= 2 and c in labels.get(oid, "")]
-        if len(hits) != 1 and (pos := u.card_position(p)):
-            picked = _at(tuple(data_opts), pos)
-            hits = [picked] if picked else []
-        if len(hits) != 1:
+        choices = [(oid, labels.get(oid, "")) for oid in state.options if oid.startswith("data:")]
+        picked = u.option_by_words(p, choices)
+        if picked is None:
             return None
-        reply, new_state = self._choose(replace(msg, text=None, choose=hits[0]), state, False)
-        said = f"「{_short(p.raw.strip(), 40)}」を、「{labels.get(hits[0], '')}」と受け取りました。"
+        reply, new_state = self._choose(replace(msg, text=None, choose=picked), state, False)
+        said = f"「{_short(p.raw.strip(), 40)}」を、「{labels.get(picked, '')}」と受け取りました。"
         return replace(reply, understood=said), new_state
 
     def _data_labels(self, state: ConversationState) -> tuple[str, ...]:
@@ -881,18 +874,6 @@ def _at(items: tuple[Any, ...], position: int) -> Any:
         return items[len(items) // 2] if len(items) % 2 == 1 else None
     idx = position - 1 if position > 0 else len(items) + position
     return items[idx] if 0 <= idx < len(items) else None
-
-
-# how people write the seven prefectures of the region (the compact, case-folded text)
-_PREF_FORMS: dict[str, tuple[str, ...]] = {
-    "福井県": ("福井", "ふくい", "フクイ", "fukui"),
-    "滋賀県": ("滋賀", "しが", "シガ", "shiga"),
-    "京都府": ("京都", "きょうと", "キョウト", "kyoto"),
-    "大阪府": ("大阪", "おおさか", "オオサカ", "osaka", "大坂"),
-    "兵庫県": ("兵庫", "ひょうご", "ヒョウゴ", "hyogo"),
-    "奈良県": ("奈良", "なら県", "ナラ", "nara"),
-    "和歌山県": ("和歌山", "わかやま", "ワカヤマ", "wakayama"),
-}
 
 
 def help_body(data_enabled: bool) -> str:

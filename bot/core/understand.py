@@ -9,6 +9,7 @@ state, into a typed ``Intent``; the engine acts on it. Only the forms of everyda
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Literal
 
@@ -866,3 +867,36 @@ def card_position(p: Prepared) -> int:
 
 def is_no(p: Prepared) -> bool:
     return bool(_NO.match(p.compact))
+
+
+# how people write the seven prefectures of the region (in the compact, case-folded text)
+PREF_FORMS: dict[str, tuple[str, ...]] = {
+    "福井県": ("福井", "ふくい", "フクイ", "fukui"),
+    "滋賀県": ("滋賀", "しが", "シガ", "shiga"),
+    "京都府": ("京都", "きょうと", "キョウト", "kyoto"),
+    "大阪府": ("大阪", "おおさか", "オオサカ", "osaka", "大坂"),
+    "兵庫県": ("兵庫", "ひょうご", "ヒョウゴ", "hyogo"),
+    "奈良県": ("奈良", "なら県", "ナラ", "nara"),
+    "和歌山県": ("和歌山", "わかやま", "ワカヤマ", "wakayama"),
+}
+
+
+def option_by_words(p: Prepared, options: Sequence[tuple[str, str]]) -> str | None:
+    """The option (id, label) a written reply names: a prefecture in any form, a part of
+    one label only, a number or a position; None when it names none or several."""
+    c = p.compact
+    if not c or not options:
+        return None
+    n = int(c) if c.isdigit() else number_reply(p)
+    if n:
+        return options[n - 1][0] if 1 <= n <= len(options) else None
+    named = [pref for pref, forms in PREF_FORMS.items() if any(f in c for f in forms)]
+    hits = [oid for oid, label in options if any(pref in label for pref in named)]
+    if len(hits) != 1:
+        hits = [oid for oid, label in options if len(c) >= 2 and c in label.replace(" ", "")]
+    if len(hits) != 1 and len(c) <= 16 and (pos := position_of(c)):
+        if pos == 99:
+            pos = (len(options) + 1) // 2 if len(options) % 2 else 0
+        idx = pos - 1 if pos > 0 else len(options) + pos
+        hits = [options[idx][0]] if pos and 0 <= idx < len(options) else []
+    return hits[0] if len(hits) == 1 else None

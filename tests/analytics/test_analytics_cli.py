@@ -38,10 +38,30 @@ def test_ask_prints_answer_and_chart(tmp_path: Path, capsys: pytest.CaptureFixtu
     assert "1. " in out and "グラフ: " in out and ".png" in out
 
 
-def test_ask_prints_options(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_ask_prints_options_without_internal_ids(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     assert run(tmp_path, "ask", "太子町の認定率", "--no-chart") == 0
     out = capsys.readouterr().out
-    assert "data:muni:27381" in out and "data:muni:28464" in out
+    assert "[1]" in out and "[2]" in out and "--pick" in out
+    assert "data:" not in out
+
+
+@pytest.mark.parametrize("pick", ["1", "大阪府", "大阪のほう", "おおさか"])
+def test_ask_takes_the_follow_up_with_pick(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], pick: str
+) -> None:
+    assert run(tmp_path, "ask", "太子町の高齢化率は？", "--no-chart", "--pick", pick) == 0
+    out = capsys.readouterr().out
+    assert "太子町（大阪府）の高齢化率" in out and "data:" not in out
+
+
+def test_ask_refuses_a_pick_it_cannot_read(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert run(tmp_path, "ask", "太子町の高齢化率は？", "--no-chart", "--pick", "東京") == 2
+    err = capsys.readouterr().err
+    assert "「東京」がどれを指すのか分かりませんでした" in err
 
 
 def test_import_then_status(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
