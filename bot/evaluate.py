@@ -7,6 +7,7 @@ situation accuracy; every miss is listed so the knowledge can be improved, not t
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -33,6 +34,10 @@ class EvalReport:
     data_routed: int = 0
     situation_total: int = 0
     situation_correct: int = 0
+    confident_wrong: int = 0  # a confident card that is not the right one: what users remember
+    hint_to_data: int = 0
+    styles: dict[str, list[int]] = field(default_factory=dict)  # style -> [top-1, total]
+    latencies_ms: list[float] = field(default_factory=list)
     misses: list[str] = field(default_factory=list)
 
     def ratio(self, a: int, b: int) -> float:
@@ -81,15 +86,24 @@ def evaluate(queries: list[dict[str, Any]], router: Router) -> EvalReport:
     r = EvalReport()
     for q in queries:
         kind, text, qid = q["kind"], str(q["q"]), q.get("id", "?")
+        t0 = time.perf_counter()
         route = router.route(text)
+        r.latencies_ms.append((time.perf_counter() - t0) * 1000)
         res = route.match
         answered = route.intent == "hint" and res is not None and res.confidence != "none"
         ranked = [c.card for c in res.cards] if answered and res else []
         if kind == "hint":
             r.hint_total += 1
             want = str(q.get("card"))
+            style = r.styles.setdefault(str(q.get("style") or "-"), [0, 0])
+            style[1] += 1
             if ranked[:1] == [want]:
                 r.top1 += 1
+                style[0] += 1
+            elif answered and res is not None and res.confidence == "confident":
+                r.confident_wrong += 1
+            if route.intent == "data":
+                r.hint_to_data += 1
             if want in ranked[:3]:
                 r.top3 += 1
             if not answered:
@@ -159,7 +173,20 @@ def format_report(r: EvalReport | FollowupReport) -> str:
         f"ヒントの質問を誤って回答しなかった割合: {f['hint_unanswered']:.1%} ({r.hint_unanswered}/{r.hint_total})",
         f"陥っている状況の正解率: {f['situation']:.1%} ({r.situation_correct}/{r.situation_total})",
         f"指標の質問を data と判定した割合: {f['data_routed']:.1%} ({r.data_routed}/{r.data_total})",
+        f"確信して違うカードを出した割合: {r.ratio(r.confident_wrong, r.hint_total):.1%} ({r.confident_wrong}/{r.hint_total})",
+        f"悩みを data と判定した件数: {r.hint_to_data}",
     ]
+    if len(r.styles) > 1:
+        lines.append(
+            "書き方ごとの top-1: "
+            + "、".join(
+                f"{k} {v[0] / v[1]:.0%} ({v[0]}/{v[1]})" for k, v in sorted(r.styles.items())
+            )
+        )
+    if r.latencies_ms:
+        lat = sorted(r.latencies_ms)
+        p99 = lat[min(len(lat) - 1, int(len(lat) * 0.99))]
+        lines.append(f"1件の照合時間: p50 {lat[len(lat) // 2]:.2f} ms / p99 {p99:.2f} ms")
     if r.misses:
         lines.append("誤り:")
         lines += [f"  {m}" for m in r.misses]
