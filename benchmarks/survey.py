@@ -24,7 +24,7 @@ from bot.storage.db import make_engine
 from bot.storage.schema import create_schema
 from bot.survey.answers import NewResponse
 from bot.survey.places import load_places
-from bot.survey.service import DigestService, SurveyContext
+from bot.survey.posting import DigestService, SurveyContext
 
 SEED = 20201202
 NOW = datetime(2026, 12, 7, 0, 0, tzinfo=UTC)

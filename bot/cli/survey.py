@@ -18,7 +18,7 @@ from bot.settings import Settings
 def _context(settings: Settings) -> Any:
     from bot.storage.db import make_engine
     from bot.storage.schema import ensure_schema
-    from bot.survey.service import SurveyContext
+    from bot.survey.posting import SurveyContext
 
     engine = make_engine(settings.database_url)
     ensure_schema(engine)
@@ -273,7 +273,7 @@ def cmd_meeting_list(args: argparse.Namespace, settings: Settings) -> int:
 # -- digest and clock -----------------------------------------------------------------------
 def cmd_digest(args: argparse.Namespace, settings: Settings) -> int:
     from bot.slack.client import SlackConfigError, make_web_client
-    from bot.survey.service import DigestService
+    from bot.survey.posting import DigestService
 
     ctx = _context(settings)
     service = DigestService(ctx)

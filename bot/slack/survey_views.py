@@ -37,8 +37,8 @@ from bot.errors import UserError
 from bot.slack.advisor import advisor_for, api_error, clean_text
 from bot.slack.blocks import SAMPLE_NOTE, escape
 from bot.survey.answers import NewResponse
+from bot.survey.posting import DigestService, SurveyContext
 from bot.survey.registry import STATUS_LABELS, Member
-from bot.survey.service import DigestService, SurveyContext
 
 log = logging.getLogger("bot.slack")
 

@@ -32,7 +32,7 @@ from bot.survey.schedule import parse_weekly, zone
 
 if TYPE_CHECKING:
     from bot.storage.conversations import Store
-    from bot.survey.service import DigestService
+    from bot.survey.posting import DigestService
 
 log = logging.getLogger("bot.survey.clock")
 
@@ -204,7 +204,7 @@ def run_clock(settings: Settings) -> int:
     from bot.storage.conversations import Store
     from bot.storage.db import make_engine
     from bot.storage.schema import ensure_schema
-    from bot.survey.service import DigestService, SurveyContext
+    from bot.survey.posting import DigestService, SurveyContext
 
     client = make_web_client(settings)  # SLACK_BOT_TOKEN is required; the message names it
     engine = make_engine(settings.database_url)

@@ -21,7 +21,7 @@ from bot.slack.wsgi import make_application
 from bot.storage.conversations import Store
 from bot.storage.db import make_engine
 from bot.survey.places import Places, load_places
-from bot.survey.service import DigestService, SurveyContext
+from bot.survey.posting import DigestService, SurveyContext
 from tests.dbutil import fresh_engine, fresh_url
 from tests.support.driver import SlackSender, serve_in_process
 from tests.support.fake_slack import FakeSlack

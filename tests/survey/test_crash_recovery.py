@@ -19,7 +19,7 @@ from bot.storage.db import make_engine
 from bot.storage.schema import create_schema
 from bot.storage.survey_tables import DigestAttempt, DigestSlot
 from bot.survey.importer import import_survey
-from bot.survey.service import DIGEST_EVENT, RECOVERED_NOTE, DigestService, SurveyContext
+from bot.survey.posting import DIGEST_EVENT, RECOVERED_NOTE, DigestService, SurveyContext
 from tests.dbutil import fresh_url
 from tests.support.fake_slack import FakeSlack
 from tests.survey.conftest import MONDAY_9, SAMPLE

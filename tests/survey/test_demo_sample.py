@@ -6,7 +6,7 @@ from dataclasses import replace
 from pathlib import Path
 
 from bot.survey.importer import import_survey
-from bot.survey.service import DigestService, SurveyContext
+from bot.survey.posting import DigestService, SurveyContext
 
 
 def test_demo_sample_fills_an_empty_database_and_yields_to_real_answers(

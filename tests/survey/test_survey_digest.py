@@ -14,7 +14,7 @@ from bot.slack.blocks import SAMPLE_NOTE
 from bot.storage.conversations import Store
 from bot.storage.db import make_engine
 from bot.survey.importer import import_survey
-from bot.survey.service import DigestService, SurveyContext
+from bot.survey.posting import DigestService, SurveyContext
 from tests.dbutil import fresh_url
 from tests.support.fake_slack import FakeSlack
 from tests.support.harness import all_text, blocks_of, buttons_of

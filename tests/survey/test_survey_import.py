@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from bot.survey.importer import SurveyImportError, import_survey
-from bot.survey.service import SurveyContext
+from bot.survey.posting import SurveyContext
 from tests.survey.conftest import SAMPLE
 
 ITEMS = [f"{n}" for n in range(1, 26)]
@@ -140,7 +140,7 @@ def test_sample_is_reproducible_and_matches_the_reports_findings(ctx: SurveyCont
     text = SAMPLE.read_text(encoding="utf-8")
     assert text.startswith("# サンプルデータ（架空の値）")
     _import(ctx, SAMPLE)
-    from bot.survey.service import DigestService
+    from bot.survey.posting import DigestService
 
     _, region = DigestService(ctx).summaries()
     top = [s.item.id for s in region.top(25)]
