@@ -10,6 +10,7 @@ the engine treat it as a new worry or a data question, and then it says so.
 from __future__ import annotations
 
 import logging
+import re
 from dataclasses import replace
 from typing import Any
 
@@ -130,7 +131,10 @@ class Engine:
         c = p.compact
         offered = state.options if state else ()
         # a number picks an option in the order shown (the terminal's habit, typed anywhere)
-        idx = int(c) if c.isdigit() else u.number_reply(p)
+        idx = int(c) if c.isdigit() and not c.startswith("0") else u.number_reply(p)
+        if idx > len(offered) and 1 <= idx <= len(self.kb.cards) and re.fullmatch(r"\d+番", c):
+            idx, c = 0, f"{idx:02d}"  # 「6番」 beyond the list on screen: card 06
+            p = prepare(c)
         if idx and offered and 1 <= idx <= len(offered):
             reply, after = self._choose(
                 replace(msg, text=None, choose=offered[idx - 1]), state, False
@@ -248,7 +252,7 @@ class Engine:
         rest = u.no_with_more(p)
         ranked = self.matcher.rank_situations(card.id, prepare(rest) if rest else p)
         ranked = tuple(r for r in ranked if r.n in order and not (rest and r.n in state.suggested))
-        if rest and len(ranked) == 1:
+        if rest and len(ranked) == 1 and u.yes_no(rest) is None:
             # 「いえ、そうじゃなくて…の方」 with one other situation left: that one
             return self._understood_situation(msg, p, card, ranked[0].n, state)
         if rest and (not ranked or ranked[0].score < SITUATION_COMMIT):
