@@ -20,11 +20,13 @@ from pathlib import Path
 
 from analytics.geo import KINKI_PREFS
 from bot.settings import Settings
+from bot.storage.conversations import Store
 from bot.storage.db import make_engine
 from bot.storage.schema import create_schema
 from bot.survey.answers import NewResponse
+from bot.survey.compose import DigestComposer
+from bot.survey.context import SurveyContext
 from bot.survey.places import load_places
-from bot.survey.posting import DigestService, SurveyContext
 
 SEED = 20201202
 NOW = datetime(2026, 12, 7, 0, 0, tzinfo=UTC)
@@ -47,7 +49,7 @@ def _run(pref_codes: tuple[str, ...] | None, chart_dir: Path) -> tuple[float, fl
                 answers = {it.id: rng.choice((1, 2, 2, 3, 4)) for it in ctx.survey.items}
                 responses.append(NewResponse(m.code5, pc, answers))
         ctx.answers.add(responses, source="import")
-        service = DigestService(ctx)
+        service = DigestComposer(ctx, Store(engine))
         start = time.perf_counter()
         cpu = time.process_time()
         summaries = service.summaries(list(codes))

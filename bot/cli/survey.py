@@ -18,7 +18,7 @@ from bot.settings import Settings
 def _context(settings: Settings) -> Any:
     from bot.storage.db import make_engine
     from bot.storage.schema import ensure_schema
-    from bot.survey.posting import SurveyContext
+    from bot.survey.context import SurveyContext
 
     engine = make_engine(settings.database_url)
     ensure_schema(engine)
@@ -272,11 +272,14 @@ def cmd_meeting_list(args: argparse.Namespace, settings: Settings) -> int:
 
 # -- digest and clock -----------------------------------------------------------------------
 def cmd_digest(args: argparse.Namespace, settings: Settings) -> int:
-    from bot.slack.client import SlackConfigError, make_web_client
+    from bot.slack.client import SlackConfigError
+    from bot.slack.digest_poster import make_digest_poster
+    from bot.storage.conversations import Store
+    from bot.survey.compose import DigestComposer
     from bot.survey.posting import DigestService
 
     ctx = _context(settings)
-    service = DigestService(ctx)
+    composer = DigestComposer(ctx, Store(ctx.engine))
     now = datetime.now(UTC)
     if args.all:
         prefs = sorted(ctx.channels.all())
@@ -287,18 +290,19 @@ def cmd_digest(args: argparse.Namespace, settings: Settings) -> int:
     else:
         prefs = [ctx.places.pref_code_of(args.prefecture)]
     if args.dry_run:
-        summaries = service.summaries(prefs)
+        summaries = composer.summaries(prefs)
         for pc in prefs:
-            composed = service.compose(pc, now, summaries=summaries)
+            composed = composer.compose(pc, now, summaries=summaries)
             print(composed.digest.text)
             print(f"\nグラフ: {composed.chart_path}")
             channel = ctx.channels.get(pc)
             print(f"（投稿先: {channel or '未設定'}。--dry-run のため投稿していません）\n")
         return 0
     try:
-        client = make_web_client(settings)
+        poster = make_digest_poster(settings)
     except SlackConfigError as exc:
         raise UserError(str(exc)) from exc
+    service = DigestService(ctx, poster, Store(ctx.engine))
     failed = 0
     summaries = service.summaries(prefs)
     for pc in prefs:
@@ -310,7 +314,7 @@ def cmd_digest(args: argparse.Namespace, settings: Settings) -> int:
             )
             continue
         slot = service.current(pc, now)
-        o = service.run_slot(client, pc, slot.key, now, force=args.force, summaries=summaries)
+        o = service.run_slot(pc, slot.key, now, force=args.force, summaries=summaries)
         name = ctx.places.pref_name(pc)
         if o.status == "posted":
             print(f"{name}: {slot.key} を投稿しました（{o.attempt}回目、ts={o.ts}）。{o.detail}")
@@ -328,9 +332,10 @@ def cmd_digest(args: argparse.Namespace, settings: Settings) -> int:
 
 def cmd_clock(args: argparse.Namespace, settings: Settings) -> int:
     from bot.slack.client import SlackConfigError
+    from bot.slack.digest_poster import make_digest_poster
     from bot.survey.clock import run_clock
 
     try:
-        return run_clock(settings)
+        return run_clock(settings, make_digest_poster)
     except SlackConfigError as exc:
         raise UserError(str(exc)) from exc

@@ -37,7 +37,7 @@ from bot.errors import UserError
 from bot.slack.advisor import advisor_for, api_error, clean_text
 from bot.slack.blocks import SAMPLE_NOTE, escape
 from bot.survey.answers import NewResponse
-from bot.survey.posting import DigestService, SurveyContext
+from bot.survey.context import SurveyContext
 from bot.survey.registry import STATUS_LABELS, Member
 
 log = logging.getLogger("bot.slack")
@@ -385,7 +385,3 @@ def _dm(client: WebClient, user: str, **message: Any) -> bool:
     except SlackClientError as exc:
         log.warning("DM failed: %s (user=%s)", api_error(exc), user)
         return False
-
-
-def digest_service(app: App) -> DigestService:
-    return DigestService(context_for(app))

@@ -7,7 +7,7 @@ same conversation; the log is what the bureau analyses later (and what digests s
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -176,6 +176,21 @@ class Store:
             if user is not None:
                 q = q.where(ConsultationRow.user_id == user)
             return list(s.scalars(q))
+
+    def cards_consulted(self, users: Collection[str], since: datetime) -> list[str]:
+        """The card of every consultation by ``users`` since ``since``, repeats kept (what a
+        survey digest counts as last week's worries)."""
+        if since.tzinfo is not None:
+            since = since.astimezone(UTC).replace(tzinfo=None)
+        with self._session() as s:
+            cards = s.scalars(
+                select(ConsultationRow.card).where(
+                    ConsultationRow.user_id.in_(list(users)),
+                    ConsultationRow.created_at >= since,
+                    ConsultationRow.card.is_not(None),
+                )
+            ).all()
+        return [c for c in cards if c]
 
     # -- de-duplication -------------------------------------------------------------------
     def purge_processed_events(

@@ -8,6 +8,8 @@ claimed in the database, so a second clock process or a restart never posts a sl
 Every digest run (and the start-up) first settles slots left "posting" by a clock that died
 mid-digest once their lease has run out (``DigestService.recover``); a claim still within its
 lease gets a one-off run at the moment it runs out, so recovery does not wait for the retry.
+
+The clock does not know Slack: its entry point passes in the factory of the digest poster.
 """
 
 from __future__ import annotations
@@ -31,7 +33,7 @@ from bot.settings import Settings
 from bot.survey.schedule import parse_weekly, zone
 
 if TYPE_CHECKING:
-    from bot.storage.conversations import Store
+    from bot.survey.ports import ConversationPurges, DigestPoster
     from bot.survey.posting import DigestService
 
 log = logging.getLogger("bot.survey.clock")
@@ -171,49 +173,52 @@ class ClockJobs:
     """What the scheduled jobs do, with the running clock's collaborators."""
 
     def __init__(
-        self, service: DigestService, store: Store, client: Any, settings: Settings
+        self, service: DigestService, conversations: ConversationPurges, settings: Settings
     ) -> None:
         self.service = service
-        self.store = store
-        self.client = client
+        self.conversations = conversations
         self.settings = settings
         self.sched: BaseScheduler | None = None
 
     def digests(self, kinds: list[str]) -> None:
         # slots a killed clock left "posting": recovered from the history, or posted again
-        for o in self.service.recover(self.client):
+        for o in self.service.recover():
             log.info("digest %s %s recovery: %s %s", o.pref_code, o.slot, o.status, o.detail)
-        for o in self.service.run_due(self.client, None, kinds):
+        for o in self.service.run_due(None, kinds):
             log.info("digest %s %s: %s %s", o.pref_code, o.slot, o.status, o.detail)
         at = self.service.next_stale_at()
         if at is not None and self.sched is not None:
             schedule_recovery(self.sched, at, self.settings)
 
     def purge(self) -> None:
-        n = self.store.purge_processed_events()
+        n = self.conversations.purge_processed_events()
         log.info("purged %d processed event ids", n)
 
     def purge_conversations(self) -> None:
-        n = self.store.purge_expired()
+        n = self.conversations.purge_expired()
         log.info("purged %d idle conversations", n)
 
 
-def run_clock(settings: Settings) -> int:
-    """Run until SIGTERM/SIGINT."""
-    from bot.slack.client import make_web_client
+def run_clock(settings: Settings, make_poster: Callable[[Settings], DigestPoster]) -> int:
+    """Run until SIGTERM/SIGINT, posting through the poster ``make_poster`` builds.
+
+    The poster is built first, so a missing setting (the Slack token) stops the start-up
+    with the factory's own message before anything else is opened.
+    """
     from bot.storage.conversations import Store
     from bot.storage.db import make_engine
     from bot.storage.schema import ensure_schema
-    from bot.survey.posting import DigestService, SurveyContext
+    from bot.survey.context import SurveyContext
+    from bot.survey.posting import DigestService
 
-    client = make_web_client(settings)  # SLACK_BOT_TOKEN is required; the message names it
+    poster = make_poster(settings)
     engine = make_engine(settings.database_url)
     ensure_schema(engine)
     ctx = SurveyContext(settings, engine)
     ctx.ensure_demo_sample()
-    service = DigestService(ctx)
     store = Store(engine, ttl=timedelta(minutes=settings.conversation_ttl_minutes))
-    jobs = ClockJobs(service, store, client, settings)
+    service = DigestService(ctx, poster, store)
+    jobs = ClockJobs(service, store, settings)
     set_runner(jobs.digests, jobs.purge, jobs.purge_conversations)
     sched = jobs.sched = build_scheduler(engine, settings, blocking=True)
     # Stored jobs are replaced at start (settings may have changed), which drops a run missed

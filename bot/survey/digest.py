@@ -1,9 +1,10 @@
-"""The digest for one prefecture channel: Block Kit for Slack, plain text for ``--dry-run``.
+"""The digest for one prefecture channel, composed as plain values.
 
-Both come from the same ``DigestInput`` so what a dry run prints is what the channel gets.
-Card buttons use the App Home action (``home:card:NN``, value ``card:NN``): a click from a
-channel message opens the card in the clicking person's DM, so a shared digest is never
-consumed by one click and the consultation stays private.
+``build_digest`` turns the figures (``DigestInput``) into a ``Digest``: a title, notes and
+sections in order, the cards its buttons open, the chart to draw and the snapshot the next
+digest compares with. ``Digest.text`` is its plain-text rendering (``--dry-run`` and the
+notification text); the channel's Block Kit rendering is ``bot.slack.digest_blocks``. Both
+read the same values, so what a dry run prints is what the channel gets.
 """
 
 from __future__ import annotations
@@ -11,27 +12,16 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from pathlib import Path
 from typing import Any
 
-from slack_sdk.models.blocks import (
-    ActionsBlock,
-    Block,
-    ButtonElement,
-    ContextBlock,
-    DividerBlock,
-    HeaderBlock,
-    MarkdownTextObject,
-    SectionBlock,
-)
-
 from analytics.charts import BarChart
-from bot.slack.blocks import HOME_ACTION, SAMPLE_NOTE, escape
 from bot.survey.aggregate import TOP_N, Changes, ItemShare, Summary, all_item_deltas, changes
 from bot.survey.definition import Survey
 from bot.survey.schedule import fmt_date, slot_label
+from bot.text.notes import SAMPLE_NOTE
 
 MAX_LISTED = 40  # unanswered municipalities named before 「ほか N 市町村」
-SECTION_MAX = 2900
 
 
 @dataclass(frozen=True)
@@ -51,17 +41,69 @@ class DigestInput:
 
 
 @dataclass(frozen=True)
+class Note:
+    """A short line: the date and slot, the sample warning, the source."""
+
+    text: str
+
+
+@dataclass(frozen=True)
+class Section:
+    heading: str
+    body: str
+
+
+@dataclass(frozen=True)
+class CardLink:
+    card: str  # card id, e.g. "04"
+    title: str
+
+
+@dataclass(frozen=True)
+class CardLinks:
+    """The hint cards answering the top barriers, which a reader can open."""
+
+    cards: tuple[CardLink, ...]
+
+
+Part = Note | Section | CardLinks
+
+
+@dataclass(frozen=True)
 class Digest:
     title: str
-    text: str
-    blocks: list[Block]
+    parts: tuple[Part, ...]  # in reading order
+    footer: Note  # the source line, set apart at the end
     chart: BarChart
     cards: tuple[str, ...]
     sample: bool
     snapshot: dict[str, Any] = field(default_factory=dict)
 
-    def blocks_json(self) -> list[dict[str, Any]]:
-        return [b.to_dict() for b in self.blocks]
+    @property
+    def text(self) -> str:
+        """The plain-text rendering: what ``--dry-run`` prints and Slack notifies with."""
+        lines = [self.title]
+        for part in self.parts:
+            if isinstance(part, Note):
+                lines.append(part.text)
+            elif isinstance(part, Section):
+                lines += ["", f"■ {part.heading}", part.body]
+            else:
+                lines += ["", "ボタンから開けるヒントカード: " + "、".join(map(hint, part.cards))]
+        lines.append(self.footer.text)
+        return "\n".join(lines).strip()
+
+
+@dataclass(frozen=True)
+class Composed:
+    """A digest and its chart, drawn as a PNG file (None when not drawn)."""
+
+    digest: Digest
+    chart_path: Path | None
+
+
+def hint(link: CardLink) -> str:
+    return f"ヒント{link.card}「{link.title}」"
 
 
 def pct(v: float) -> str:
@@ -88,36 +130,22 @@ def _names(codes: Sequence[str], names: Mapping[str, str]) -> str:
     return "、".join(shown) + (f" ほか {more} 市町村" if more > 0 else "")
 
 
-class _Lines:
-    """Builds the text and the blocks side by side."""
-
-    def __init__(self) -> None:
-        self.text: list[str] = []
-        self.blocks: list[Block] = []
-
-    def section(self, heading: str, body: str) -> None:
-        self.text += ["", f"■ {heading}", body]
-        md = f"*{escape(heading)}*\n{escape(body)}"
-        self.blocks.append(SectionBlock(text=MarkdownTextObject(text=md[:SECTION_MAX])))
-
-    def context(self, text: str) -> None:
-        self.text.append(text)
-        self.blocks.append(ContextBlock(elements=[MarkdownTextObject(text=escape(text)[:2900])]))
-
-
 def build_digest(d: DigestInput) -> Digest:
     p, r, survey = d.pref, d.region, d.survey
     top = p.top(d.top_n)
     cards = _cards_of(top)
     ch: Changes = changes(p, d.previous)
     sample = p.sample or r.sample
+
+    def link(card: str) -> CardLink:
+        return CardLink(card, d.card_titles.get(card, ""))
+
     title = f"{p.name} 課題認識アンケート ダイジェスト"
-    out = _Lines()
-    out.text.append(title)
-    out.blocks.append(HeaderBlock(text=title[:150]))
-    out.context(f"{fmt_date(d.today)} 時点 ・ {slot_label(d.slot)}のお知らせ")
+    parts: list[Part] = [Note(f"{fmt_date(d.today)} 時点 ・ {slot_label(d.slot)}のお知らせ")]
     if sample:
-        out.context(f"{SAMPLE_NOTE}：このダイジェストの集計にはデモ用の架空の回答が含まれます。")
+        parts.append(
+            Note(f"{SAMPLE_NOTE}：このダイジェストの集計にはデモ用の架空の回答が含まれます。")
+        )
 
     # headline figures
     head = [
@@ -134,7 +162,7 @@ def build_digest(d: DigestInput) -> Digest:
         )
     else:
         head.append("まだ回答がありません。市町村の皆さまに /survey での回答をお願いします。")
-    out.section("回答の状況", "\n".join(head))
+    parts.append(Section("回答の状況", "\n".join(head)))
 
     if top:
         deltas = all_item_deltas(p, d.previous)
@@ -146,7 +174,7 @@ def build_digest(d: DigestInput) -> Digest:
             if dd is not None:
                 extras.append(f"前回比 {pt(dd)}")
             card = (
-                "→ " + "、".join(f"ヒント{c}「{d.card_titles.get(c, '')}」" for c in s.item.cards)
+                "→ " + "、".join(hint(link(c)) for c in s.item.cards)
                 if s.item.cards
                 else "→ 対応するヒントカードはありません"
             )
@@ -154,34 +182,11 @@ def build_digest(d: DigestInput) -> Digest:
                 f"{i}. {s.item.text}：{pct(s.share)}（うち「とても」{pct(s.strong_share)}、"
                 f"{'、'.join(extras)}）\n　　{card}"
             )
-        out.section(f"上位の課題（「当てはまる」計の割合、上位{len(top)}項目）", "\n".join(rows))
+        parts.append(
+            Section(f"上位の課題（「当てはまる」計の割合、上位{len(top)}項目）", "\n".join(rows))
+        )
     if cards:
-        out.text.append("")
-        out.text.append(
-            "ボタンから開けるヒントカード: "
-            + "、".join(f"ヒント{c}「{d.card_titles.get(c, '')}」" for c in cards)
-        )
-        out.blocks.append(
-            SectionBlock(
-                text=MarkdownTextObject(
-                    text="上位の課題に答えるヒントカードです。ボタンを押すと、"
-                    "押した方とボットのダイレクトメッセージでカードが開きます。"
-                )
-            )
-        )
-        for i in range(0, len(cards), 5):
-            out.blocks.append(
-                ActionsBlock(
-                    elements=[
-                        ButtonElement(
-                            text=f"ヒント{c} {d.card_titles.get(c, '')}"[:75],
-                            action_id=f"{HOME_ACTION}:card:{c}",
-                            value=f"card:{c}",
-                        )
-                        for c in cards[i : i + 5]
-                    ]
-                )
-            )
+        parts.append(CardLinks(tuple(link(c) for c in cards)))
 
     # changes since the previous digest
     if not ch.previous:
@@ -196,24 +201,27 @@ def build_digest(d: DigestInput) -> Digest:
         if not lines:
             lines.append("大きな変化（5ポイント以上）はありません。")
         body = when + "\n" + "\n".join(lines) if when else "\n".join(lines)
-    out.section("前回からの変化", body)
+    parts.append(Section("前回からの変化", body))
 
     if p.unanswered:
-        out.section(
-            f"まだ回答していない市町村（{len(p.unanswered)}）",
-            _names(p.unanswered, d.muni_names) + "\n回答は Slack の /survey からできます。",
+        parts.append(
+            Section(
+                f"まだ回答していない市町村（{len(p.unanswered)}）",
+                _names(p.unanswered, d.muni_names) + "\n回答は Slack の /survey からできます。",
+            )
         )
     else:
-        out.section(
-            "まだ回答していない市町村", "すべての市町村が回答済みです。ありがとうございます。"
+        parts.append(
+            Section(
+                "まだ回答していない市町村", "すべての市町村が回答済みです。ありがとうございます。"
+            )
         )
 
     if d.worries:
-        wl = [f"ヒント{c}「{d.card_titles.get(c, '')}」：{n}件" for c, n in d.worries[:5]]
-        body = "\n".join(wl)
+        body = "\n".join(f"{hint(link(c))}：{n}件" for c, n in d.worries[:5])
     else:
         body = "先週は、登録された方からのご相談はありませんでした。"
-    out.section(f"先週ボットに多く寄せられた悩み（{p.name}の登録利用者）", body)
+    parts.append(Section(f"先週ボットに多く寄せられた悩み（{p.name}の登録利用者）", body))
 
     if d.next_meeting:
         days = (d.next_meeting - d.today).days
@@ -221,13 +229,11 @@ def build_digest(d: DigestInput) -> Digest:
         meeting = f"{fmt_date(d.next_meeting)}（{when}）"
     else:
         meeting = "まだ登録されていません（hintbot meeting add 日付 で登録できます）。"
-    out.section("次回の市町村支援策検討会", meeting)
+    parts.append(Section("次回の市町村支援策検討会", meeting))
 
-    out.blocks.append(DividerBlock())
     note = f"出典: {survey.source}の項目による集計。グラフはこのメッセージのスレッドにあります。"
     if sample:
         note = f"{SAMPLE_NOTE} " + note
-    out.context(note)
 
     chart = BarChart(
         title=f"{p.name}：課題として「当てはまる」と答えた市町村の割合",
@@ -239,6 +245,4 @@ def build_digest(d: DigestInput) -> Digest:
         + f"回答 {len(p.answered)} / {p.total} 市町村 ・ 赤: 上位の課題",
         horizontal=True,
     )
-    return Digest(
-        title, "\n".join(out.text).strip(), out.blocks, chart, cards, sample, p.snapshot()
-    )
+    return Digest(title, tuple(parts), Note(note), chart, cards, sample, p.snapshot())

@@ -17,11 +17,13 @@ from bot.matching.matcher import Matcher
 from bot.runtime import Runtime
 from bot.settings import Settings
 from bot.slack.app import create_app
+from bot.slack.digest_poster import SlackDigestPoster
 from bot.slack.wsgi import make_application
 from bot.storage.conversations import Store
 from bot.storage.db import make_engine
+from bot.survey.context import SurveyContext
 from bot.survey.places import Places, load_places
-from bot.survey.posting import DigestService, SurveyContext
+from bot.survey.posting import DigestService
 from tests.dbutil import fresh_engine, fresh_url
 from tests.support.driver import SlackSender, serve_in_process
 from tests.support.fake_slack import FakeSlack
@@ -65,20 +67,25 @@ def ctx(
 
 
 @pytest.fixture()
-def service(ctx: SurveyContext) -> DigestService:
-    return DigestService(ctx)
+def fake() -> Iterator[FakeSlack]:
+    with FakeSlack() as f:
+        yield f
+
+
+def digest_poster(fake: FakeSlack) -> SlackDigestPoster:
+    """The Slack digest poster on the local Slack."""
+    return SlackDigestPoster(WebClient(token="xoxb-test", base_url=fake.api_url))
+
+
+@pytest.fixture()
+def service(ctx: SurveyContext, fake: FakeSlack) -> DigestService:
+    return DigestService(ctx, digest_poster(fake), Store(ctx.engine))
 
 
 # -- the Slack app against the local Slack --------------------------------------------------
 @pytest.fixture(scope="session")
 def survey_matcher(survey_kb: KnowledgeBase) -> Matcher:
     return Matcher(survey_kb)
-
-
-@pytest.fixture()
-def fake() -> Iterator[FakeSlack]:
-    with FakeSlack() as f:
-        yield f
 
 
 @pytest.fixture()

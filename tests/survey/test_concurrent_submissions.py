@@ -23,7 +23,7 @@ from bot.storage.db import make_engine
 from bot.storage.schema import create_schema
 from bot.storage.survey_tables import SurveyResponse
 from bot.survey.answers import AnswerStore, Latest, NewResponse
-from bot.survey.posting import SurveyContext
+from bot.survey.context import SurveyContext
 from tests.dbutil import fresh_url
 from tests.support import payloads as P
 from tests.support.harness import SlackHarness

@@ -15,14 +15,18 @@ from sqlalchemy import select
 
 from bot.errors import UserError
 from bot.settings import Settings
+from bot.slack.digest_poster import DIGEST_EVENT
+from bot.storage.conversations import Store
 from bot.storage.db import make_engine
 from bot.storage.schema import create_schema
 from bot.storage.survey_tables import DigestAttempt, DigestSlot
+from bot.survey.context import SurveyContext
 from bot.survey.importer import import_survey
-from bot.survey.posting import DIGEST_EVENT, RECOVERED_NOTE, DigestService, SurveyContext
+from bot.survey.posting import DigestService
+from bot.survey.recovery import RECOVERED_NOTE
 from tests.dbutil import fresh_url
 from tests.support.fake_slack import FakeSlack
-from tests.survey.conftest import MONDAY_9, SAMPLE
+from tests.survey.conftest import MONDAY_9, SAMPLE, digest_poster
 
 SLOT = "weekly:2026-W50"
 LEASE = timedelta(minutes=10)
@@ -59,6 +63,10 @@ def _client(fake: FakeSlack) -> WebClient:
     return WebClient(token="xoxb-test", base_url=fake.api_url)
 
 
+def _service(ctx: SurveyContext, fake: FakeSlack, clock: Clock | None = None) -> DigestService:
+    return DigestService(ctx, digest_poster(fake), Store(ctx.engine), clock=clock)
+
+
 def _osaka(ctx: SurveyContext) -> None:
     import_survey(ctx.answers, ctx.survey, ctx.places, SAMPLE)
     ctx.channels.set("27", "C0OSAKA")
@@ -68,22 +76,19 @@ def _die(*_a: Any, **_k: Any) -> Any:
     raise SystemExit("killed")  # what SIGKILL would do: nothing after this point runs
 
 
-def _crash(
-    service: DigestService, monkeypatch: pytest.MonkeyPatch, where: str, fake: FakeSlack
-) -> None:
+def _crash(service: DigestService, monkeypatch: pytest.MonkeyPatch, where: str) -> None:
     """Run the due digests on a service killed at ``where``."""
-    client = _client(fake)
     with monkeypatch.context() as m:
         if where == "after_claim":  # claimed, composing: nothing sent yet
             m.setattr(service, "compose", _die)
         elif where == "before_request":  # lease renewed, the request never left
-            m.setattr(client, "chat_postMessage", _die)
+            m.setattr(service.poster, "post", _die)
         elif where == "after_post":  # the message (and chart) are out, not recorded
-            m.setattr(service, "_finish", _die)
+            m.setattr(service.slot_store, "finish", _die)
         else:
             raise AssertionError(where)
         with pytest.raises(SystemExit):
-            service.run_due(client, service._clock())
+            service.run_due(service._clock())
 
 
 def _slot(service: DigestService) -> tuple[str, int]:
@@ -113,14 +118,14 @@ def test_killed_before_the_post_is_posted_once_after_the_lease(
     where: str,
 ) -> None:
     _osaka(ctx)
-    _crash(DigestService(ctx, clock=clock), monkeypatch, where, fake)
+    _crash(_service(ctx, fake, clock), monkeypatch, where)
     assert fake.posts("C0OSAKA") == []
-    restarted = DigestService(ctx, clock=clock)
+    restarted = _service(ctx, fake, clock)
     assert _slot(restarted) == ("posting", 1)
-    assert [o.status for o in restarted.run_due(_client(fake))] == ["skipped"]
+    assert [o.status for o in restarted.run_due()] == ["skipped"]
 
     clock.advance(LEASE + timedelta(seconds=1))
-    [outcome] = restarted.recover(_client(fake))
+    [outcome] = restarted.recover()
     assert (outcome.status, outcome.attempt) == ("posted", 2)
     [post] = fake.posts("C0OSAKA")
     assert post.body["metadata"] == {
@@ -140,8 +145,8 @@ def test_killed_before_the_post_is_posted_once_after_the_lease(
     assert [(a, s) for a, s, _, _ in attempts] == [(1, "failed"), (2, "posted")]
     assert "taken over by attempt 2" in str(attempts[0][3])
     clock.advance(LEASE * 2)
-    assert restarted.recover(_client(fake)) == []
-    assert [o.status for o in restarted.run_due(_client(fake))] == ["skipped"]
+    assert restarted.recover() == []
+    assert [o.status for o in restarted.run_due()] == ["skipped"]
     assert len(fake.posts("C0OSAKA")) == 1
     assert _slot(restarted) == ("posted", 2)
 
@@ -150,13 +155,13 @@ def test_killed_after_the_post_is_recovered_from_the_message_metadata(
     ctx: SurveyContext, clock: Clock, fake: FakeSlack, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     _osaka(ctx)
-    _crash(DigestService(ctx, clock=clock), monkeypatch, "after_post", fake)
+    _crash(_service(ctx, fake, clock), monkeypatch, "after_post")
     [post] = fake.posts("C0OSAKA")
-    restarted = DigestService(ctx, clock=clock)
+    restarted = _service(ctx, fake, clock)
     assert _slot(restarted) == ("posting", 1)
 
     clock.advance(LEASE + timedelta(seconds=1))
-    [outcome] = restarted.recover(_client(fake))
+    [outcome] = restarted.recover()
     assert (outcome.status, outcome.ts, outcome.attempt) == ("recovered", post.response["ts"], 1)
     assert len(fake.posts("C0OSAKA")) == 1  # no second chat.postMessage
     assert _slot(restarted) == ("posted", 1)
@@ -165,8 +170,8 @@ def test_killed_after_the_post_is_recovered_from_the_message_metadata(
     # the figures posted were kept before posting: the next digest still compares with them
     snapshot, _at = restarted.previous("27")
     assert snapshot is not None and snapshot["answered"] == 39
-    assert restarted.recover(_client(fake)) == []
-    assert [o.status for o in restarted.run_due(_client(fake))] == ["skipped"]
+    assert restarted.recover() == []
+    assert [o.status for o in restarted.run_due()] == ["skipped"]
     assert len(fake.posts("C0OSAKA")) == 1
 
 
@@ -175,26 +180,29 @@ def test_a_fresh_claim_is_left_to_the_clock_that_may_still_be_posting(
 ) -> None:
     _osaka(ctx)
     claimed_at = clock()
-    _crash(DigestService(ctx, clock=clock), monkeypatch, "after_claim", fake)
-    other = DigestService(ctx, clock=clock)
+    _crash(_service(ctx, fake, clock), monkeypatch, "after_claim")
+    other = _service(ctx, fake, clock)
     clock.advance(LEASE - timedelta(seconds=1))
-    assert other.recover(_client(fake)) == []
-    assert [o.status for o in other.run_due(_client(fake))] == ["skipped"]
+    assert other.recover() == []
+    assert [o.status for o in other.run_due()] == ["skipped"]
     assert fake.calls_to("conversations.history") == [] and fake.posts() == []
     assert _slot(other) == ("posting", 1)
     assert other.next_stale_at() == claimed_at + LEASE  # when the clock looks again
 
 
-def _two_services(ctx: SurveyContext, url: str, clock: Clock) -> list[DigestService]:
+def _two_services(
+    ctx: SurveyContext, url: str, fake: FakeSlack, clock: Clock
+) -> list[DigestService]:
     engines = [make_engine(url) for _ in range(2)]
     create_schema(engines[0])
     settings = Settings(database_url=url, chart_dir=ctx.settings.chart_dir, cache_dir=None)
     return [
-        DigestService(
+        _service(
             SurveyContext(
                 settings, e, survey=ctx.survey, places=ctx.places, card_titles=ctx.card_titles
             ),
-            clock=clock,
+            fake,
+            clock,
         )
         for e in engines
     ]
@@ -226,15 +234,13 @@ def test_two_clocks_recovering_the_same_stale_slot_post_it_once(
     tmp_path: Path,
     where: str,
 ) -> None:
-    services = _two_services(ctx, fresh_url(tmp_path, "recovery"), clock)
+    services = _two_services(ctx, fresh_url(tmp_path, "recovery"), fake, clock)
     try:
         _osaka(services[0].ctx)
-        _crash(services[0], monkeypatch, where, fake)
+        _crash(services[0], monkeypatch, where)
         posted_before = len(fake.posts("C0OSAKA"))
         clock.advance(LEASE + timedelta(seconds=1))
-        results = _together(
-            [lambda s=s: s.recover(_client(fake)) for s in services for _ in (0, 1)]
-        )
+        results = _together([lambda s=s: s.recover() for s in services for _ in (0, 1)])
         statuses = sorted(o.status for res in results for o in res)
         assert len(fake.posts("C0OSAKA")) == 1
         if where == "after_claim":
@@ -245,8 +251,8 @@ def test_two_clocks_recovering_the_same_stale_slot_post_it_once(
         assert _slot(services[1])[0] == "posted"
         # and the clocks' next runs leave it alone
         for s in services:
-            assert s.recover(_client(fake)) == []
-            assert [o.status for o in s.run_due(_client(fake))] == ["skipped"]
+            assert s.recover() == []
+            assert [o.status for o in s.run_due()] == ["skipped"]
         assert len(fake.posts("C0OSAKA")) == 1
     finally:
         for s in services:
@@ -259,17 +265,17 @@ def test_an_expired_claimer_that_wakes_up_does_not_post_over_the_takeover(
     """The lease is renewed right before posting: a claimer that stalled past it while
     composing finds the slot taken over and posts nothing."""
     _osaka(ctx)
-    slow = DigestService(ctx, clock=clock)
-    other = DigestService(ctx, clock=clock)
+    slow = _service(ctx, fake, clock)
+    other = _service(ctx, fake, clock)
     real_compose = slow.compose
 
     def stalled(*a: Any, **k: Any) -> Any:
         clock.advance(LEASE + timedelta(seconds=1))
-        assert [o.status for o in other.recover(_client(fake))] == ["posted"]
+        assert [o.status for o in other.recover()] == ["posted"]
         return real_compose(*a, **k)
 
     monkeypatch.setattr(slow, "compose", stalled)
-    [outcome] = slow.run_due(_client(fake), clock())
+    [outcome] = slow.run_due(clock())
     assert outcome.status == "skipped" and outcome.attempt == 1
     assert len(fake.posts("C0OSAKA")) == 1
     assert _slot(other) == ("posted", 2)
@@ -279,22 +285,22 @@ def test_an_unreadable_history_is_never_a_duplicate_and_is_reconciled_later(
     ctx: SurveyContext, clock: Clock, fake: FakeSlack, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     _osaka(ctx)
-    _crash(DigestService(ctx, clock=clock), monkeypatch, "after_post", fake)
-    service = DigestService(ctx, clock=clock)
+    _crash(_service(ctx, fake, clock), monkeypatch, "after_post")
+    service = _service(ctx, fake, clock)
     clock.advance(LEASE + timedelta(seconds=1))
     fake.fail("conversations.history", "missing_scope")
-    [outcome] = service.recover(_client(fake))
+    [outcome] = service.recover()
     assert outcome.status == "unverified" and "missing_scope" in outcome.detail
     assert _slot(service) == ("unverified", 1)
     [(_, status, _, note)] = _attempts(service)
     assert status == "unverified" and "missing_scope" in str(note)
     assert "channels:history" in str(note)
     # neither the retry nor a restart posts it again while it is unverified
-    assert [o.status for o in service.run_due(_client(fake))] == ["skipped"]
+    assert [o.status for o in service.run_due()] == ["skipped"]
     assert len(fake.posts("C0OSAKA")) == 1
     # once the history can be read (scope granted), the next run settles it
     clock.advance(timedelta(minutes=30))
-    [later] = service.recover(_client(fake))
+    [later] = service.recover()
     assert later.status == "recovered"
     assert len(fake.posts("C0OSAKA")) == 1 and _slot(service) == ("posted", 1)
 
@@ -303,10 +309,10 @@ def test_a_stale_slot_whose_window_has_closed_is_not_posted_late(
     ctx: SurveyContext, clock: Clock, fake: FakeSlack, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     _osaka(ctx)
-    _crash(DigestService(ctx, clock=clock), monkeypatch, "after_claim", fake)
-    service = DigestService(ctx, clock=clock)
+    _crash(_service(ctx, fake, clock), monkeypatch, "after_claim")
+    service = _service(ctx, fake, clock)
     clock.advance(timedelta(days=2))  # the weekly slot's 12-hour window is long over
-    [outcome] = service.recover(_client(fake))
+    [outcome] = service.recover()
     assert outcome.status == "failed"
     assert fake.posts() == [] and _slot(service) == ("failed", 1)
 
@@ -315,8 +321,8 @@ def test_every_digest_post_carries_its_metadata(
     ctx: SurveyContext, clock: Clock, fake: FakeSlack
 ) -> None:
     _osaka(ctx)
-    service = DigestService(ctx, clock=clock)
-    [outcome] = service.run_due(_client(fake))
+    service = _service(ctx, fake, clock)
+    [outcome] = service.run_due()
     assert outcome.status == "posted"
     history = _client(fake).conversations_history(
         channel="C0OSAKA", oldest=f"{clock.epoch() - 60:.6f}", include_all_metadata=True
@@ -370,12 +376,11 @@ def test_the_clock_schedules_a_one_off_recovery_when_a_lease_runs_out() -> None:
 def test_the_clock_jobs_recover_first_then_follow_up_on_fresh_claims(
     ctx: SurveyContext, clock: Clock, fake: FakeSlack, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from bot.storage.conversations import Store
     from bot.survey.clock import RECOVER_JOB, ClockJobs, build_scheduler
 
     _osaka(ctx)
     ctx.channels.set("28", "C0HYOGO")
-    crashed = DigestService(ctx, clock=clock)
+    crashed = _service(ctx, fake, clock)
     real_compose = crashed.compose
     monkeypatch.setattr(  # killed while composing Hyogo, after Osaka was posted
         crashed,
@@ -383,12 +388,12 @@ def test_the_clock_jobs_recover_first_then_follow_up_on_fresh_claims(
         lambda pref, *a, **k: _die() if pref == "28" else real_compose(pref, *a, **k),
     )
     with pytest.raises(SystemExit):
-        crashed.run_due(_client(fake), clock())
+        crashed.run_due(clock())
     assert len(fake.posts("C0OSAKA")) == 1 and fake.posts("C0HYOGO") == []
 
     settings = Settings()
     store = Store(ctx.engine, ttl=timedelta(minutes=settings.conversation_ttl_minutes))
-    jobs = ClockJobs(DigestService(ctx, clock=clock), store, _client(fake), settings)
+    jobs = ClockJobs(_service(ctx, fake, clock), store, settings)
     jobs.sched = build_scheduler(ctx.engine, settings, blocking=False)
     jobs.sched.start(paused=True)
     try:
@@ -404,9 +409,9 @@ def test_the_clock_jobs_recover_first_then_follow_up_on_fresh_claims(
 
 
 def test_the_daily_purge_drops_idle_conversations(
-    ctx: SurveyContext, monkeypatch: pytest.MonkeyPatch
+    ctx: SurveyContext, fake: FakeSlack, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from bot.storage.conversations import ConversationRow, Store, utcnow
+    from bot.storage.conversations import ConversationRow, utcnow
     from bot.survey import clock as clock_module
     from bot.survey.clock import ClockJobs, job_purge_conversations, set_runner
 
@@ -414,7 +419,7 @@ def test_the_daily_purge_drops_idle_conversations(
     store = Store(ctx.engine, ttl=timedelta(minutes=30))
     store.save("idle", "U1", {"step": 1}, now=utcnow() - timedelta(hours=2))
     store.save("active", "U2", {"step": 1}, now=utcnow())
-    jobs = ClockJobs(DigestService(ctx), store, None, Settings())
+    jobs = ClockJobs(_service(ctx, fake), store, Settings())
     set_runner(jobs.digests, jobs.purge, jobs.purge_conversations)
     job_purge_conversations()
     with ctx.engine.connect() as conn:

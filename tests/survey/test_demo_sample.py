@@ -5,8 +5,10 @@ from __future__ import annotations
 from dataclasses import replace
 from pathlib import Path
 
+from bot.storage.conversations import Store
+from bot.survey.compose import DigestComposer
+from bot.survey.context import SurveyContext
 from bot.survey.importer import import_survey
-from bot.survey.posting import DigestService, SurveyContext
 
 
 def test_demo_sample_fills_an_empty_database_and_yields_to_real_answers(
@@ -16,7 +18,7 @@ def test_demo_sample_fills_an_empty_database_and_yields_to_real_answers(
     loaded = ctx.ensure_demo_sample()
     assert loaded > 100
     assert ctx.ensure_demo_sample() == 0  # only into an empty database
-    service = DigestService(ctx)
+    service = DigestComposer(ctx, Store(ctx.engine))
     by_pref, region = service.summaries()
     assert region.sample and by_pref["27"].sample
     digest = service.compose("27", ctx_now(ctx), chart=False).digest

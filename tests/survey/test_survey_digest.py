@@ -7,18 +7,19 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from slack_sdk import WebClient
 
 from bot.settings import Settings
-from bot.slack.blocks import SAMPLE_NOTE
+from bot.slack.digest_blocks import digest_blocks_json
 from bot.storage.conversations import Store
 from bot.storage.db import make_engine
+from bot.survey.context import SurveyContext
 from bot.survey.importer import import_survey
-from bot.survey.posting import DigestService, SurveyContext
+from bot.survey.posting import DigestService
+from bot.text.notes import SAMPLE_NOTE
 from tests.dbutil import fresh_url
 from tests.support.fake_slack import FakeSlack
 from tests.support.harness import all_text, blocks_of, buttons_of
-from tests.survey.conftest import MONDAY_9, SAMPLE
+from tests.survey.conftest import MONDAY_9, SAMPLE, digest_poster
 
 
 def _load_sample(ctx: SurveyContext) -> None:
@@ -69,7 +70,7 @@ def test_digest_names_top_barriers_cards_unanswered_worries_and_the_next_meeting
     assert composed.chart_path is not None and composed.chart_path.stat().st_size > 1000
     assert d.chart.note.startswith(SAMPLE_NOTE)
     # blocks: the same content, card buttons handled by the App Home action (open in DM)
-    blocks = d.blocks_json()
+    blocks = digest_blocks_json(d)
     assert len(blocks) <= 50
     buttons = [e for b in blocks for e in b.get("elements") or [] if e.get("type") == "button"]
     assert [b["value"] for b in buttons] == [f"card:{c}" for c in d.cards]
@@ -88,24 +89,19 @@ def fake() -> FakeSlack:
         yield f
 
 
-def _client(fake: FakeSlack) -> WebClient:
-    return WebClient(token="xoxb-test", base_url=fake.api_url)
-
-
 def test_a_slot_posts_once_failed_posts_retry_and_force_reposts(
     ctx: SurveyContext, service: DigestService, fake: FakeSlack
 ) -> None:
     _load_sample(ctx)
     ctx.channels.set("27", "C0OSAKA")
-    client = _client(fake)
     fake.fail("chat.postMessage", "not_in_channel")
-    first = service.run_due(client, MONDAY_9)
+    first = service.run_due(MONDAY_9)
     assert [(o.slot, o.status, o.detail) for o in first] == [
         ("weekly:2026-W50", "failed", "not_in_channel")
     ]
     assert fake.posts("C0OSAKA") == []
     # the clock's next run (e.g. the 30-minute retry job) tries the failed slot again
-    second = service.run_due(client, MONDAY_9 + timedelta(minutes=30))
+    second = service.run_due(MONDAY_9 + timedelta(minutes=30))
     assert [(o.status, o.attempt) for o in second] == [("posted", 2)]
     [post] = fake.posts("C0OSAKA")
     assert "大阪府 課題認識アンケート ダイジェスト" in all_text(post)
@@ -115,12 +111,10 @@ def test_a_slot_posts_once_failed_posts_retry_and_force_reposts(
     assert upload.body.get("channel_id") == "C0OSAKA"
     # restarts and retries never post the slot again
     for _ in range(3):
-        assert [o.status for o in service.run_due(client, MONDAY_9 + timedelta(hours=1))] == [
-            "skipped"
-        ]
+        assert [o.status for o in service.run_due(MONDAY_9 + timedelta(hours=1))] == ["skipped"]
     assert len(fake.posts("C0OSAKA")) == 1
     # --force posts again on purpose, as a new attempt
-    forced = service.run_slot(client, "27", "weekly:2026-W50", MONDAY_9, force=True)
+    forced = service.run_slot("27", "weekly:2026-W50", MONDAY_9, force=True)
     assert (forced.status, forced.attempt) == ("posted", 3)
     assert len(fake.posts("C0OSAKA")) == 2
     assert service.slots() == [("27", "weekly:2026-W50", "posted", 3)]
@@ -131,8 +125,7 @@ def test_the_next_digest_reports_changes_since_the_last_one(
 ) -> None:
     _load_sample(ctx)
     ctx.channels.set("27", "C0OSAKA")
-    client = _client(fake)
-    assert service.run_slot(client, "27", "weekly:2026-W50", MONDAY_9).status == "posted"
+    assert service.run_slot("27", "weekly:2026-W50", MONDAY_9).status == "posted"
     f = tmp_path / "late.csv"
     f.write_text(
         "市町村名,"
@@ -171,14 +164,17 @@ def test_two_clocks_on_one_database_post_each_slot_once(
     for pc, ch in (("27", "C0OSAKA"), ("28", "C0HYOGO"), ("29", "C0NARA")):
         setup.channels.set(pc, ch)
     setup.meetings.add(date(2026, 12, 10), "29")  # Nara: 3 days before is 12-07 → meeting slot
-    services = [DigestService(setup), DigestService(context(make_engine(url)))]
+    services = [
+        DigestService(c, digest_poster(fake), Store(c.engine))
+        for c in (setup, context(make_engine(url)))
+    ]
     barrier = threading.Barrier(len(services) * 2)
     outcomes: list[str] = []
     lock = threading.Lock()
 
     def clock(svc: DigestService) -> None:
         barrier.wait()
-        res = svc.run_due(_client(fake), MONDAY_9)
+        res = svc.run_due(MONDAY_9)
         with lock:
             outcomes.extend(f"{o.pref_code}:{o.slot}:{o.status}" for o in res)
 
@@ -206,7 +202,7 @@ def test_channel_message_blocks_reach_slack_with_the_sample_note(
 ) -> None:
     _load_sample(ctx)
     ctx.channels.set("30", "C0WAKAYAMA")
-    service.run_slot(_client(fake), "30", "weekly:2026-W50", datetime(2026, 12, 7, tzinfo=UTC))
+    service.run_slot("30", "weekly:2026-W50", datetime(2026, 12, 7, tzinfo=UTC))
     [post] = fake.posts("C0WAKAYAMA")
     text = all_text(post)
     assert SAMPLE_NOTE in text and "和歌山県" in text

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
+from bot.survey.context import SurveyContext
 from bot.survey.importer import SurveyImportError, import_survey
-from bot.survey.posting import SurveyContext
 from tests.survey.conftest import SAMPLE
 
 ITEMS = [f"{n}" for n in range(1, 26)]
@@ -140,9 +140,10 @@ def test_sample_is_reproducible_and_matches_the_reports_findings(ctx: SurveyCont
     text = SAMPLE.read_text(encoding="utf-8")
     assert text.startswith("# サンプルデータ（架空の値）")
     _import(ctx, SAMPLE)
-    from bot.survey.posting import DigestService
+    from bot.storage.conversations import Store
+    from bot.survey.compose import DigestComposer
 
-    _, region = DigestService(ctx).summaries()
+    _, region = DigestComposer(ctx, Store(ctx.engine)).summaries()
     top = [s.item.id for s in region.top(25)]
     assert top[:2] == ["q06", "q14"]  # 担い手（受け皿）の確保, then 事業者の意識・負担・人員不足
     # strong: 移動支援, 市民の意識醸成, 利用者の自立支援, 自治体の負担

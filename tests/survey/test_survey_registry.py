@@ -9,7 +9,7 @@ import pytest
 from bot.cli import build_parser
 from bot.errors import UserError
 from bot.settings import Settings
-from bot.survey.posting import SurveyContext
+from bot.survey.context import SurveyContext
 
 
 def test_request_then_approval_by_the_prefectures_admin(ctx: SurveyContext) -> None:

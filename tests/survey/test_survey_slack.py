@@ -13,8 +13,8 @@ import pytest
 from bot.cli import build_parser, main
 from bot.settings import Settings
 from bot.slack.survey_views import AGGREGATES_ONLY, NOT_REGISTERED
+from bot.survey.context import SurveyContext
 from bot.survey.importer import import_survey
-from bot.survey.posting import SurveyContext
 from tests.support import payloads as P
 from tests.support.fake_slack import Call
 from tests.support.harness import SlackHarness, all_text, buttons_of
