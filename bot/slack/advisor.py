@@ -12,12 +12,10 @@ from __future__ import annotations
 
 import logging
 import re
-import weakref
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from slack_bolt import App
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError, SlackClientError
 
@@ -268,18 +266,3 @@ class SlackAdvisor:
             client.views_publish(user_id=user, view=view)
         except SlackClientError as exc:
             log.warning("views.publish failed: %s (user=%s)", api_error(exc), user)
-
-
-# Listeners reach the advisor through the app (Bolt deep-copies context for lazy listeners).
-_ADVISORS: weakref.WeakKeyDictionary[App, SlackAdvisor] = weakref.WeakKeyDictionary()
-
-
-def bind(app: App, advisor: SlackAdvisor) -> None:
-    _ADVISORS[app] = advisor
-
-
-def advisor_for(app: App) -> SlackAdvisor:
-    try:
-        return _ADVISORS[app]
-    except KeyError:
-        raise RuntimeError("create the app with bot.slack.app.create_app()") from None

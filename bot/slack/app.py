@@ -1,7 +1,9 @@
 """Build the Slack (Bolt) app: the same app serves Socket Mode and HTTP.
 
 ``create_app`` takes typed ``Settings`` (the environment is read only in entry points) and
-optionally a prebuilt ``WebClient`` and ``Runtime`` so tests can point it at a local Slack.
+optionally a prebuilt ``WebClient``, ``Runtime`` and survey context so tests can point it at a
+local Slack. It builds what the listeners share, the ``SlackAdvisor`` and the access to the
+survey, and hands them to the listeners as they are registered.
 """
 
 from __future__ import annotations
@@ -14,9 +16,11 @@ from slack_sdk import WebClient
 
 from bot.runtime import Runtime, build_runtime
 from bot.settings import Settings
-from bot.slack.advisor import SlackAdvisor, bind
+from bot.slack.advisor import SlackAdvisor
 from bot.slack.client import add_rate_limit_retry, make_web_client, require
 from bot.slack.listeners import register_listeners
+from bot.slack.survey_views import SurveyAccess, survey_context
+from bot.survey.context import SurveyContext
 
 
 class _ClientWins(logging.Filter):
@@ -29,6 +33,7 @@ def create_app(
     client: WebClient | None = None,
     *,
     runtime: Runtime | None = None,
+    survey: SurveyContext | None = None,
     socket_mode: bool = False,
     with_data: bool = True,
     listener_executor: Executor | None = None,
@@ -36,7 +41,9 @@ def create_app(
     """The Bolt app with every listener registered.
 
     HTTP needs ``slack_signing_secret`` (request signatures are always verified); Socket Mode
-    does not. Raises ``SlackConfigError`` naming the missing environment variable.
+    does not. Raises ``SlackConfigError`` naming the missing environment variable. Without
+    ``survey``, the survey context is built from the runtime when a survey feature is first
+    used.
     """
     if client is None:
         require(settings, "slack_bot_token")
@@ -63,6 +70,7 @@ def create_app(
         # the process that owns the executor can wait for answers in progress on shutdown
         listener_executor=listener_executor,
     )
-    bind(app, SlackAdvisor(runtime))
-    register_listeners(app)
+    rt = runtime
+    surveys = SurveyAccess.of(survey) if survey else SurveyAccess(lambda: survey_context(rt))
+    register_listeners(app, SlackAdvisor(runtime), surveys)
     return app

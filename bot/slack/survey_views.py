@@ -11,11 +11,10 @@ import contextlib
 import json
 import logging
 import re
-import weakref
+import threading
 from collections.abc import Callable
 from typing import Any
 
-from slack_bolt import App
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackClientError
 from slack_sdk.models.blocks import (
@@ -34,11 +33,13 @@ from slack_sdk.models.blocks import (
 from slack_sdk.models.views import View
 
 from bot.errors import UserError
-from bot.slack.advisor import advisor_for, api_error, clean_text
-from bot.slack.blocks import SAMPLE_NOTE, escape
+from bot.runtime import Runtime
+from bot.slack.advisor import api_error, clean_text
+from bot.slack.blocks import escape
 from bot.survey.answers import NewResponse
 from bot.survey.context import SurveyContext
 from bot.survey.registry import STATUS_LABELS, Member
+from bot.text.notes import SAMPLE_NOTE
 
 log = logging.getLogger("bot.slack")
 
@@ -73,17 +74,41 @@ REGISTER_USAGE = (
     "• `/hint-register approve U0123ABCD` / `reject U0123ABCD` — 管理者が申請を承認・却下します"
 )
 
-_CONTEXTS: weakref.WeakKeyDictionary[App, SurveyContext] = weakref.WeakKeyDictionary()
+
+class SurveyAccess:
+    """The survey context the listeners share, built on first use.
+
+    Most turns never touch the survey, so an app starts without reading its definition and
+    places (or loading the demo sample); ``create_app`` makes one per app and passes it to
+    the listeners that need it.
+    """
+
+    def __init__(self, build: Callable[[], SurveyContext]) -> None:
+        self._build = build
+        self._ctx: SurveyContext | None = None
+        self._lock = threading.Lock()
+
+    @classmethod
+    def of(cls, ctx: SurveyContext) -> SurveyAccess:
+        """Access to a context built already (a test shares it with the app)."""
+        return cls(lambda: ctx)
+
+    def get(self) -> SurveyContext:
+        ctx = self._ctx
+        if ctx is None:
+            with self._lock:
+                if self._ctx is None:
+                    self._ctx = self._build()
+                ctx = self._ctx
+        return ctx
 
 
-def context_for(app: App) -> SurveyContext:
-    """The survey context of an app, built on first use from the app's runtime."""
-    ctx = _CONTEXTS.get(app)
-    if ctx is None:
-        rt = advisor_for(app).runtime
-        ctx = SurveyContext(rt.settings, rt.db, card_titles={c.id: c.title for c in rt.kb.cards})
-        ctx.ensure_demo_sample()
-        _CONTEXTS[app] = ctx
+def survey_context(runtime: Runtime) -> SurveyContext:
+    """The survey context on the runtime's database and cards, with the demo sample loaded."""
+    ctx = SurveyContext(
+        runtime.settings, runtime.db, card_titles={c.id: c.title for c in runtime.kb.cards}
+    )
+    ctx.ensure_demo_sample()
     return ctx
 
 

@@ -18,6 +18,7 @@ from bot.runtime import Runtime
 from bot.settings import Settings
 from bot.slack.app import create_app
 from bot.slack.digest_poster import SlackDigestPoster
+from bot.slack.survey_views import survey_context
 from bot.slack.wsgi import make_application
 from bot.storage.conversations import Store
 from bot.storage.db import make_engine
@@ -115,17 +116,17 @@ def runtime(
 
 
 @pytest.fixture()
-def slack(fake: FakeSlack, slack_settings: Settings, runtime: Runtime) -> Iterator[SlackHarness]:
-    client = WebClient(token=slack_settings.slack_bot_token, base_url=fake.api_url)
-    app = create_app(slack_settings, client, runtime=runtime)
-    wsgi = make_application(slack_settings, app)
-    with serve_in_process(wsgi) as url:
-        yield SlackHarness(fake, app, runtime, SlackSender(url, fake.signing_secret))
+def slack_ctx(runtime: Runtime) -> SurveyContext:
+    """The survey context the served app uses (same database)."""
+    return survey_context(runtime)
 
 
 @pytest.fixture()
-def slack_ctx(slack: SlackHarness) -> SurveyContext:
-    """The survey context the served app uses (same database)."""
-    from bot.slack.survey_views import context_for
-
-    return context_for(slack.app)
+def slack(
+    fake: FakeSlack, slack_settings: Settings, runtime: Runtime, slack_ctx: SurveyContext
+) -> Iterator[SlackHarness]:
+    client = WebClient(token=slack_settings.slack_bot_token, base_url=fake.api_url)
+    app = create_app(slack_settings, client, runtime=runtime, survey=slack_ctx)
+    wsgi = make_application(slack_settings, app)
+    with serve_in_process(wsgi) as url:
+        yield SlackHarness(fake, app, runtime, SlackSender(url, fake.signing_secret))

@@ -1,4 +1,5 @@
-"""Button clicks: options of an answer (``opt:N``) and cards in App Home (``home:…``)."""
+"""Button clicks: options of an answer (``opt:N``), cards in App Home (``home:…``), and
+承認 / 却下 on a registration request (``survey_reg:…``)."""
 
 from __future__ import annotations
 
@@ -8,21 +9,25 @@ from typing import Any
 from slack_bolt import App
 from slack_sdk import WebClient
 
-from bot.slack.advisor import advisor_for
+from bot.slack.advisor import SlackAdvisor
 from bot.slack.blocks import HOME_ACTION, OPTION_ACTION
 from bot.slack.listeners.actions import home_button, option_button, registration
 from bot.slack.payload import ack_now
+from bot.slack.survey_views import REG_ACTION, SurveyAccess
 
 
-def register(app: App) -> None:
-    advisor = advisor_for(app)
-
+def register(app: App, advisor: SlackAdvisor, surveys: SurveyAccess) -> None:
     def on_option_button(body: dict[str, Any], client: WebClient) -> None:
         option_button.handle(advisor, body, client)
 
     def on_home_button(body: dict[str, Any], client: WebClient) -> None:
         home_button.handle(advisor, body, client)
 
+    def on_registration_button(body: dict[str, Any], client: WebClient) -> None:
+        registration.handle(advisor, surveys, body, client)
+
     app.action(re.compile(rf"^{OPTION_ACTION}:"))(ack=ack_now, lazy=[on_option_button])
     app.action(re.compile(rf"^{HOME_ACTION}:"))(ack=ack_now, lazy=[on_home_button])
-    registration.register(app)
+    app.action(re.compile(rf"^{REG_ACTION}:(approve|reject)$"))(
+        ack=ack_now, lazy=[on_registration_button]
+    )

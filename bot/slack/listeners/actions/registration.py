@@ -2,24 +2,18 @@
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
-from slack_bolt import App
 from slack_sdk import WebClient
 
-from bot.slack.advisor import advisor_for
-from bot.slack.payload import ack_now
-from bot.slack.survey_views import REG_ACTION, approval_click, context_for
+from bot.slack.advisor import SlackAdvisor
+from bot.slack.survey_views import REG_ACTION, SurveyAccess, approval_click
 
 
-def register(app: App) -> None:
-    advisor = advisor_for(app)
-
-    def on_click(body: dict[str, Any], client: WebClient) -> None:
-        key = body.get("trigger_id") or (body.get("actions") or [{}])[0].get("action_ts")
-        if not advisor.claim(f"action:{REG_ACTION}:{key}"):
-            return
-        approval_click(context_for(app), body, client)
-
-    app.action(re.compile(rf"^{REG_ACTION}:(approve|reject)$"))(ack=ack_now, lazy=[on_click])
+def handle(
+    advisor: SlackAdvisor, surveys: SurveyAccess, body: dict[str, Any], client: WebClient
+) -> None:
+    key = body.get("trigger_id") or (body.get("actions") or [{}])[0].get("action_ts")
+    if not advisor.claim(f"action:{REG_ACTION}:{key}"):
+        return
+    approval_click(surveys.get(), body, client)

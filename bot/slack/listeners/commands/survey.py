@@ -1,32 +1,17 @@
-"""``/survey`` opens the 25-item modal (views.open); its submission is stored at once.
-
-The submission is validated and stored in the ``ack`` itself: Slack shows field errors only in
-the acknowledgement, and a single insert is far within the 3 seconds.
-"""
+"""``/survey`` opens the 25-item modal (views.open) for a registered municipal member;
+``/survey 市町村名`` shows that municipality's latest answers to those allowed to see them.
+The modal's submission is a view (``bot.slack.listeners.views``)."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from slack_bolt import Ack, App, Respond
+from slack_bolt import Respond
 from slack_sdk import WebClient
 
-from bot.slack.payload import ack_now
-from bot.slack.survey_views import (
-    SURVEY_COMMAND,
-    SURVEY_VIEW,
-    context_for,
-    submit_survey,
-    survey_command,
-)
+from bot.slack.survey_views import survey_command
+from bot.survey.context import SurveyContext
 
 
-def register(app: App) -> None:
-    def on_survey(body: dict[str, Any], client: WebClient, respond: Respond) -> None:
-        survey_command(context_for(app), body, client, respond)
-
-    def on_submission(ack: Ack, body: dict[str, Any]) -> None:
-        ack(**submit_survey(context_for(app), body))
-
-    app.command(SURVEY_COMMAND)(ack=ack_now, lazy=[on_survey])
-    app.view(SURVEY_VIEW)(on_submission)
+def handle(ctx: SurveyContext, body: dict[str, Any], client: WebClient, respond: Respond) -> None:
+    survey_command(ctx, body, client, respond)

@@ -7,13 +7,12 @@ from typing import Any
 from slack_bolt import App, BoltContext
 from slack_sdk import WebClient
 
-from bot.slack.advisor import advisor_for
+from bot.slack.advisor import SlackAdvisor
 from bot.slack.listeners.events import app_home_opened, app_mention
 from bot.slack.payload import ack_now
 
 
-def register(app: App) -> None:
-    advisor = advisor_for(app)
+def register(app: App, advisor: SlackAdvisor) -> None:
 
     def on_app_mention(body: dict[str, Any], client: WebClient, context: BoltContext) -> None:
         app_mention.handle(advisor, body, client, context)

@@ -7,13 +7,12 @@ from typing import Any
 from slack_bolt import App, Respond
 from slack_sdk import WebClient
 
-from bot.slack.advisor import advisor_for
+from bot.slack.advisor import SlackAdvisor
 from bot.slack.listeners.shortcuts import consult_message
 from bot.slack.payload import ack_now
 
 
-def register(app: App) -> None:
-    advisor = advisor_for(app)
+def register(app: App, advisor: SlackAdvisor) -> None:
 
     def on_consult_message(body: dict[str, Any], client: WebClient, respond: Respond) -> None:
         consult_message.handle(advisor, body, client, respond)

@@ -1,0 +1,17 @@
+"""View submissions: the survey modal."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from slack_bolt import Ack, App
+
+from bot.slack.listeners.views import survey_submission
+from bot.slack.survey_views import SURVEY_VIEW, SurveyAccess
+
+
+def register(app: App, surveys: SurveyAccess) -> None:
+    def on_survey_submission(ack: Ack, body: dict[str, Any]) -> None:
+        survey_submission.handle(surveys.get(), ack, body)
+
+    app.view(SURVEY_VIEW)(on_survey_submission)
