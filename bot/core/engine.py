@@ -41,6 +41,13 @@ OPT_NONE = Option("menu", "どれでもない")
 OPT_UP = Option("feedback:up", "役に立った")
 OPT_DOWN = Option("feedback:down", "役に立たなかった")
 
+FACT_DECLINE = (
+    "申し訳ありません。会場・日程・金額・様式・連絡先・法令の解釈といった事実や手続きのご質問には、"
+    "このボットはお答えできません。担当の部署や通知・資料でご確認ください。"
+    "このボットでは、地域づくりの悩みに合うヒントカードと対策、市町村の指標（高齢化率や"
+    "75歳以上人口の推計など）をご案内できます。お悩みがあれば、そのままお書きください。"
+)
+
 # a written reply commits to one situation above this score, with this lead over the next
 SITUATION_COMMIT = 0.30
 SITUATION_MARGIN = 0.08
@@ -259,8 +266,8 @@ class Engine:
             return self._move_on(card, order, state)
         top = ranked[0] if ranked else None
         route = self.router.route(p)
-        if route.intent == "help":
-            return None  # greetings and thanks are answered as such
+        if route.intent == "help" or route.reason == "fact":
+            return None  # greetings, thanks and requests for facts are answered as such
         if route.intent == "data" and self.data is not None:
             return self._data(msg, p, route_note=True)
         res = route.match
@@ -537,6 +544,11 @@ class Engine:
             ), state
         if route.intent == "data" and self.data is not None:
             return self._data(msg, p)
+        if route.reason == "fact":
+            self._log(msg, p.raw, "unknown", None)
+            return self._menu(FACT_DECLINE), (state or ConversationState()).with_(
+                stage="menu", undo=None
+            )
         result = route.match
         # refining: more words about the card already under discussion
         if (

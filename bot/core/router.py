@@ -9,6 +9,7 @@ from typing import Literal
 
 from bot.core.ports import DataAnswerer
 from bot.matching.matcher import Matcher, MatchResult
+from bot.text.clauses import asks_for_number, is_fact_request, is_long_worry
 from bot.text.prepared import Prepared, prepare
 
 Intent = Literal["hint", "help", "data", "unknown"]
@@ -31,6 +32,7 @@ class Route:
     intent: Intent
     match: MatchResult | None = None
     data_score: float = 0.0
+    reason: Literal["", "fact"] = ""  # why an input is declined: a request for a fact
 
 
 class Router:
@@ -45,8 +47,11 @@ class Router:
         if _HELP.match(p.compact):
             return Route("help")
         data_score = self.data.detect(p) if self.data is not None else 0.0
-        if data_score >= 0.5:
+        # a data question asks for a number about a place; a worry citing figures stays one
+        if data_score >= 0.5 and asks_for_number(p.raw) and not is_long_worry(p.raw):
             return Route("data", data_score=data_score)
+        if is_fact_request(p.raw):
+            return Route("unknown", reason="fact")
         result = self.matcher.match(p)
         if result.confidence == "none":
             return Route("unknown", result, data_score)

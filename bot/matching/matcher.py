@@ -28,6 +28,7 @@ import numpy as np
 from rapidfuzz import fuzz
 
 from bot.knowledge.model import Card, KnowledgeBase
+from bot.text.clauses import focus
 from bot.text.normalize import compact, fold_kana, normalize
 from bot.text.prepared import Prepared, prepare, prepare_normalized
 from bot.text.reading import analyse
@@ -412,6 +413,24 @@ class _Index:
         return out
 
 
+Scored = list[tuple[int, float, list[str], float]]
+FOCUS_WEIGHT = 0.4  # share of the trouble sentences in a long post's score
+
+
+def _blend(focused: Scored, whole: Scored, w: float) -> Scored:
+    """Per target, ``w`` of the focused score and the rest of the whole text's."""
+    a = {x[0]: x for x in focused}
+    b = {x[0]: x for x in whole}
+    out = []
+    for ti in set(a) | set(b):
+        fa = a.get(ti, (ti, 0.0, [], 0.0))
+        wb = b.get(ti, (ti, 0.0, [], 0.0))
+        labels = list(dict.fromkeys([*fa[2], *wb[2]]))
+        out.append((ti, w * fa[1] + (1 - w) * wb[1], labels, w * fa[3] + (1 - w) * wb[3]))
+    out.sort(key=lambda x: (-x[1], x[0]))
+    return out
+
+
 def _strong(credit: dict[str, float]) -> bool:
     """Exact evidence of at least one specific phrase: no need for fuzzy matching."""
     return any(len(t) >= 3 for t in credit)
@@ -533,6 +552,11 @@ class Matcher:
             return MatchResult("", (), "none")
         query = _Query.of(p, self._expand_norm(norm))
         scored = self._cards.score(query)
+        focus_text = focus(p.raw)
+        if focus_text != p.raw and (fp := prepare(focus_text)).norm:
+            # a long post: the sentences with the trouble outweigh the background
+            fq = _Query.of(fp, self._expand_norm(fp.norm))
+            scored = _blend(self._cards.score(fq), scored, FOCUS_WEIGHT)
         keys = [self._cards.targets[x[0]].key for x in scored]
         is_oos = [k.startswith(OOS_PREFIX) for k in keys]
         oos = max((x[1] for x, o in zip(scored, is_oos, strict=True) if o), default=0.0)

@@ -1,0 +1,104 @@
+"""What a message asks for, read from its sentences: a trouble, a how-to, a number, a fact.
+
+Real Slack posts are long: the town's size, who said what at a meeting, then one sentence
+that carries the trouble or the question. The matcher weighs that sentence above the
+background; the router sends only requests for a number about a place to the indicator
+answerer, and declines requests for facts and logistics (a venue, a date, a fee, a form)
+even when they use the field's words.
+"""
+
+from __future__ import annotations
+
+import re
+
+_SPLIT = re.compile(r"(?<=[。！？!?\n])|(?<=[.．](?=\s))")
+
+# a sentence that carries the worry: trouble, a failure, a how-to or a wish for advice
+TROUBLE = re.compile(
+    r"困っ|困り|こまっ|悩ん|悩み|なやん|どうすれば|どうしたら|どうやって|どう進め|どう考え|どうしていけ"
+    r"|どうすべき|どうしよう|どないし|どないす|どうしたもん|どうにか|いいでしょうか|良いでしょうか|よいでしょうか"
+    r"|いいですか|良いですか|よいですか|ええんやろ|ええやろ|いいんだろう|できない|できません|できず|出来ない"
+    r"|できへん|でけへん|進まない|進みません|進まへん|すすまない|進まず|動かない|動いてくれない|動かへん"
+    r"|うまくいかない|うまくいきません|上手くいかない|うまいこといかへん|つながらない|繋がらない|分からない"
+    r"|わからない|わかりません|分かりません|わからへん|分からへん|見えない|見えません|つらい|しんどい|難しい"
+    r"|むずかしい|課題|ネック|壁|限界|足りない|足りません|足りへん|いない|いません|おらへん|おらん|ない(?:んです|のです|んよ|んや|ねん)"
+    r"|止まって|止まる|滞って|頭打ち|伸びない|伸び悩|続かない|減って|心配|不安|焦って|戸惑|手探り|迷って"
+    r"|コツ|秘訣|ヒント|アドバイス|助言|知恵|教えてほしい|教えてください|教えて"
+    r"|ばかり|ばっかり|しまって|しまい|しもて|てしまう|ちゃって|ちゃう|気がして|気がする|感じ"
+)
+
+# a request for a fact or logistics the booklet does not cover; each needs its question form
+_FACT_ASK = re.compile(
+    r"いつ(?:ですか|でしたっけ|だっけ|でしょう|頃|ごろ|[?？]|まで(?:に|で)?(?:提出|出せば|出す|申し込|締め|受け付|ですか|だっけ)"
+    r"|開催|から(?:始ま|受付|申込))"
+    r"|何日(?:まで|から|に|ですか|だっけ)|何時(?:から|まで|に|ですか)|日程(?:は|を|って|が決ま)|締め?切り?(?:は|って|日)|期限(?:は|って|を教|いつ)"
+    r"|開催日|次の開催|次回の?(?:開催|会議|日程)"
+    r"|どこ(?:ですか|でしたっけ|だっけ|にあ|で(?:手に入|入手|もらえ|配って|申し込|買え|借り)|に(?:提出|出せば|出す|申し込|問い合わせ|置いて))"
+    r"|(?:会場|場所)(?:は|って|を|、)?(?:どこ|どっち|どちら|空いて|教えて|決ま)"
+    r"|電話番号|連絡先|メールアドレス|問い合わせ先|問合せ先|住所を教|誰に(?:聞けば|出せば|問い合わせ)"
+    r"|いくら(?:ですか|でしたっけ|だっけ|かかり|かかる|になり|になる|で(?:要求|契約|計上)|[?？])|何円"
+    r"|(?:単価|料金|金額|保険料|謝金|報酬|費用|予算額|人件費)(?:は|って|を|の額)(?:いくら|何円|どれくらい|教えて|正確)"
+    r"|予算(?:、|は)?正確|何社|見積(?:もり)?(?:は|を|って)"
+    r"|源泉|課税|非課税|消費税|確定申告|法令上|条文|法的に|法律上|解釈を|違法|適法"
+    r"|(?:様式|書式|ひな形|ひな型|雛形|テンプレート|テンプレ|フォーマット|記入例|記載例|申請書|申込書|届出書|契約書|辞令|求人票|報告書の様式)"
+    r"(?:は|を|って|が|の)?(?:どこ|あり|ある|ください|作って|どれ|最新|欲しい|ほしい|書き方|送って|見せて|共有)"
+    r"|(?:業者|ベンダー|メーカー|製品|商品|購入先)(?:を|は|って)?(?:教えて|どこ|おすすめ|紹介|何社)"
+    r"|予約(?:方法|の仕方|したい|できる|はどこ|を取|って)|手続き(?:は|を|って|の方法|に必要)|申込方法|申し込み方法|申請方法|提出先"
+    r"|人事課に|総務課に|出す書類|必要な書類|載せる手順|掲載する手順"
+)
+# a question for a number
+_NUMBER_ASK = re.compile(
+    r"[?？]|何人|何%|何パーセント|何割|いくつ|どれくらい|どれぐらい|どれだけ|どのくらい|教えて|知りたい|見せて|出して"
+    r"|ランキング|順位|順番|多い順|少ない順|高い順|低い順|トップ|ワースト|ベスト|上位|下位|一番|比較|比べ|推移|推計"
+    r"|グラフ|一覧|平均|中央値|何位|は$|って$|は何|はいくら|増える|減る|増え方|増加|伸び|カルテ|シート|指標"
+)
+
+
+def sentences(text: str) -> list[str]:
+    """The sentences of a message (raw text), without empty pieces."""
+    return [s.strip() for s in _SPLIT.split(text) if s and s.strip()]
+
+
+def is_fact_request(raw: str) -> bool:
+    """A question for a fact or logistics, with no trouble in it: 「会場はどこ？」「単価はいくら？」."""
+    t = raw.strip()
+    if not t or len(t) > 140:
+        return False
+    if not _FACT_ASK.search(t):
+        return False
+    return not _TROUBLE_STRONG.search(t)
+
+
+# trouble that outweighs a fact word: 「予算が足りなくて移動支援ができない」 is a worry
+_TROUBLE_STRONG = re.compile(
+    r"困っ|困り|悩ん|悩み|どうすれば|どうしたら|どう進め|できない|できへん|進まない|進まへん|うまくいかない"
+    r"|足りない|足りへん|いない|おらへん|つらい|しんどい|難しい|続かない|心配|不安|コツ|秘訣|アドバイス"
+)
+
+
+def asks_for_number(raw: str) -> bool:
+    """Whether a message asks for a number (the shape of every indicator question): a short
+    noun phrase (「豊中市の通いの場参加率」) or a question for a figure."""
+    t = raw.strip()
+    return len(t) <= 40 or bool(_NUMBER_ASK.search(t))
+
+
+def is_long_worry(raw: str) -> bool:
+    """A post of several sentences that tells a trouble: a worry, whatever figures it cites."""
+    sents = sentences(raw)
+    return len(sents) >= 2 and len(raw) >= 60 and bool(TROUBLE.search(raw))
+
+
+def focus(raw: str) -> str:
+    """The sentences that carry the trouble or the question; the last one when none does.
+
+    The background of a long post (the town's size, who attended, what else is going on)
+    stays out, so its incidental keywords do not outvote the worry.
+    """
+    sents = sentences(raw)
+    if len(sents) < 3 and len(raw) < 80:
+        return raw
+    picked = [s for s in sents if TROUBLE.search(s)]
+    if not picked:
+        picked = sents[-1:]
+    return "".join(picked)

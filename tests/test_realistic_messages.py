@@ -1,0 +1,89 @@
+"""Realistic Slack messages as transcripts: long posts, how-to questions, other people's
+worries, and requests for facts that use the field's words."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import pytest
+
+from bot.core.replies import Reply
+from bot.render.text import render
+from bot.text.clauses import focus, is_fact_request, is_long_worry
+from tests.test_dialogue import run
+
+Say = Callable[..., Reply]
+
+LONG_POST = (
+    "人口8千人の山あいの町で高齢福祉を担当しています。協議体は2年前に立ち上げ、社協のSCも"
+    "よく動いてくれていて、先月の会議では民生委員さんから通いの場を増やしたいという話も出ました。"
+    "財政課からは毎年予算の説明を求められています。"
+    "一番困っているのは、町内の病院や買い物に行く手段がなく、送迎をしてくれる担い手も見つからないことです。"
+)
+
+
+def test_a_long_post_is_matched_on_its_trouble_not_its_background(say: Say) -> None:
+    # 協議体, 通いの場, SC and 財政課 belong to other cards; the trouble is transport
+    [reply] = run(say, [(LONG_POST, {"kind": "card", "card": "05", "says": ("手がかり",)})])
+    assert "病院や買い物に行く手段" in focus(LONG_POST)
+    assert "財政課" not in focus(LONG_POST)
+    assert reply.evidence
+
+
+def test_a_how_to_question_is_a_worry(say: Say) -> None:
+    run(
+        say,
+        [
+            (
+                "協議体の委員に自分から発言してもらうにはどうすればいいですか",
+                {"kind": "card", "card": "02"},
+            )
+        ],
+    )
+
+
+def test_a_worry_told_from_another_viewpoint_is_a_worry(say: Say) -> None:
+    run(
+        say,
+        [
+            (
+                "県の担当です。A町では生活支援コーディネーターに何を期待するのか町として決めておらず、"
+                "SC本人も何をすればいいか迷っているようです。",
+                {"kind": "card", "card": "07"},
+            )
+        ],
+    )
+
+
+@pytest.mark.parametrize(
+    "request_",
+    [
+        "生活支援コーディネーター研修の会場はどこ？",
+        "介護予防手帳の印刷業者を教えて",
+        "協議体の議事録テンプレートある？",
+        "総合事業の訪問型サービスAの単価はいくらですか",
+    ],
+)
+def test_a_request_for_a_fact_is_declined_with_what_the_bot_can_do(say: Say, request_: str) -> None:
+    [reply] = run(say, [(request_, {"kind": "menu", "says": ("お答えできません",)})])
+    assert "ヒントカード" in render(reply) and reply.card is None
+
+
+@pytest.mark.parametrize(
+    "worry",
+    [
+        "予算が足りなくて移動支援の事業ができない",
+        "協議体の会議がいつも形だけで困っている",
+        "どこから手をつければいいか分からない",
+    ],
+)
+def test_worries_with_the_same_words_are_not_taken_for_fact_requests(worry: str) -> None:
+    assert not is_fact_request(worry)
+
+
+def test_a_worry_citing_figures_stays_a_worry() -> None:
+    text = (
+        "うちの町は高齢化率が42%で、75歳以上の人口も増え続けています。"
+        "通いの場を作っても参加者が固定化してしまい、どう広げればいいのか困っています。"
+    )
+    assert is_long_worry(text)
