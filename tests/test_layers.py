@@ -10,8 +10,6 @@ import ast
 from collections.abc import Iterator
 from pathlib import Path
 
-import pytest
-
 ROOT = Path(__file__).resolve().parents[1]
 PACKAGES = ("bot", "analytics")
 SLACK_LIBRARIES = ("slack_sdk", "slack_bolt")
@@ -131,14 +129,48 @@ def test_no_import_circle_in_bot() -> None:
     assert _circles(bot) == []
 
 
-@pytest.mark.xfail(
-    strict=False,
-    reason="analytics/charts.py ↔ analytics/chart_render.py is being untangled in its own change",
-)
 def test_no_import_circle_in_analytics_or_across_packages() -> None:
     assert _circles(_graph()) == []
+
+
+# The one-way flow, lowest first: adapters → core → knowledge and storage, never back.
+# A module may import from its own layer or a lower one.
+LAYERS: tuple[tuple[str, ...], ...] = (
+    ("bot.errors", "bot.text", "bot.knowledge"),
+    ("bot.storage", "bot.settings", "bot.matching"),
+    ("bot.core",),
+    ("analytics", "bot.survey"),  # domains behind the core's ports
+    ("bot.render", "bot.evaluate", "bot.evaluate_followups", "bot.terminal", "bot.runtime"),
+    ("bot.slack", "bot.cli", "bot"),  # adapters and entry points
+)
+
+
+def _layer(module: str) -> int:
+    best, rank = -1, len(LAYERS)
+    for i, prefixes in enumerate(LAYERS):
+        for prefix in prefixes:
+            if _within(module, prefix) and len(prefix) > best:
+                best, rank = len(prefix), i
+    return rank
+
+
+def test_no_module_imports_from_a_layer_above_it() -> None:
+    offenders = [
+        f"{m} (layer {_layer(m)}) imports {t} (layer {_layer(t)})"
+        for m, targets in _graph().items()
+        for t in sorted(targets)
+        if _layer(t) > _layer(m)
+    ]
+    assert offenders == [], "imports against the flow:\n" + "\n".join(offenders)
 
 
 def test_the_circle_finder_finds_a_circle() -> None:
     graph = {"a": {"b"}, "b": {"c"}, "c": {"a"}, "d": {"a"}, "e": set()}
     assert _circles(graph) == [["a", "b", "c"]]
+
+
+def test_the_layer_map_places_every_module() -> None:
+    assert _layer("bot.core.engine") < _layer("bot.slack.app")
+    assert _layer("bot.storage.db") < _layer("bot.core.engine") < _layer("analytics.service")
+    unplaced = [m for m in MODULES if _layer(m) == len(LAYERS)]
+    assert unplaced == []

@@ -30,6 +30,7 @@ from slack_sdk.models.views import View
 from bot.core.replies import Option, Reply
 from bot.knowledge.model import CATEGORIES, Card, KnowledgeBase
 from bot.render import text as rt
+from bot.text.notes import SAMPLE_NOTE
 
 MAX_BLOCKS = 50
 SECTION_LIMIT = 2900  # Slack allows 3,000; the margin absorbs escaping and bold markers
@@ -37,7 +38,6 @@ HEADER_LIMIT = 150
 LABEL_LIMIT = 75
 FALLBACK_LIMIT = 3000
 ACTIONS_PER_BLOCK = 25
-SAMPLE_NOTE = "※サンプルデータ（架空の値）"
 OPTION_ACTION = "opt"  # action_id prefix of reply buttons: opt:<index>
 HOME_ACTION = "home"  # action_id prefix of App Home buttons: home:<option id>
 JST = timedelta(hours=9)

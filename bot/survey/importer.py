@@ -17,11 +17,11 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from analytics.importer import IndicatorImportError, col_letter, read_grid
-from analytics.textutil import normalize
 from bot.errors import UserError
 from bot.survey.answers import AnswerStore, NewResponse
 from bot.survey.definition import Survey
 from bot.survey.places import Places
+from bot.text.normalize import squeeze as normalize
 
 MAX_ERRORS = 30
 _CODE_HEADERS = {"市区町村コード", "市町村コード", "団体コード", "コード", "code", "code5", "code6"}

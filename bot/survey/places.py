@@ -13,8 +13,8 @@ from pathlib import Path
 
 from analytics.geo import KINKI_PREFS, Gazetteer, Municipality
 from analytics.tables import RAW_FILES
-from analytics.textutil import normalize
 from bot.errors import UserError
+from bot.text.normalize import squeeze as normalize
 
 
 @dataclass(frozen=True)

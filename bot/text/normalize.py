@@ -14,7 +14,7 @@ MAX_CHARS = 2000  # longer input is matched on its beginning only; worries are s
 _SLACK_LINK = re.compile(r"<(https?://|mailto:)[^>|]*\|([^>]*)>")
 _SLACK_TOKEN = re.compile(r"<[@#!][^>]*>|<(?:https?://|mailto:)[^>]*>")
 _URL = re.compile(r"https?://\S+")
-_EMOJI_CODE = re.compile(r":[a-z0-9_+\-]+:")
+_EMOJI_CODE = re.compile(r"(?<!\w):[a-z0-9_+\-]+:(?!\w)")
 _SPACES = re.compile(r"\s+")
 
 
