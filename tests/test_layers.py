@@ -92,13 +92,18 @@ def _within(module: str, package: str) -> bool:
 
 
 def _python_files_outside_slack() -> Iterator[Path]:
-    """Every Python file of the project but the Slack adapter, the tests and benchmarks."""
+    """Every Python file of the project (its top-level packages and scripts) but the Slack
+    adapter, the tests and benchmarks; build output such as ``build/`` is no package."""
     skip = {ROOT / "tests", ROOT / "benchmarks", ROOT / "bot" / "slack"}
     for top in sorted(ROOT.iterdir()):
-        if top.name.startswith(".") or top in skip:
+        if top in skip:
             continue
-        files = [top] if top.suffix == ".py" else sorted(top.rglob("*.py")) if top.is_dir() else []
-        yield from (f for f in files if not any(f.is_relative_to(s) for s in skip))
+        if top.suffix == ".py":
+            yield top
+        elif (top / "__init__.py").is_file():
+            yield from (
+                f for f in sorted(top.rglob("*.py")) if not any(f.is_relative_to(s) for s in skip)
+            )
 
 
 def test_only_the_slack_adapter_imports_slack_libraries() -> None:
