@@ -90,6 +90,7 @@ def import_models() -> None:
         "bot.storage.conversations",
         "bot.storage.indicator_tables",
         "bot.storage.survey_tables",
+        "bot.storage.visits",
     ):
         importlib.import_module(mod)
 
