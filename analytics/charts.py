@@ -10,11 +10,13 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
 from analytics.chart_spec import BarChart, Chart, LineChart, ScatterChart
+from bot.storage.files import FILE_MODE, private_dir
 
 __all__ = ["BarChart", "Chart", "LineChart", "ScatterChart", "chart_key", "render"]
 
@@ -26,7 +28,7 @@ def chart_key(chart: Chart) -> str:
 
 def render(chart: Chart, out_dir: Path, reuse: bool = True) -> Path:
     """Write ``chart`` as PNG under ``out_dir`` and return the path."""
-    out_dir.mkdir(parents=True, exist_ok=True)
+    private_dir(out_dir)
     path = out_dir / f"{type(chart).__name__.lower()}-{chart_key(chart)}.png"
     if reuse and path.exists():
         return path
@@ -35,6 +37,7 @@ def render(chart: Chart, out_dir: Path, reuse: bool = True) -> Path:
     from analytics import chart_render
 
     chart_render.render_to(chart, path)
+    os.chmod(path, FILE_MODE)  # charts show users' data: owner-only, like the database
     return path
 
 

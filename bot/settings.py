@@ -9,19 +9,23 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from bot.errors import UserError
-from bot.storage.db import default_url
+from bot.storage.db import default_home, default_url
 
 ROOT = Path(__file__).resolve().parent.parent
 
 
 @dataclass(frozen=True)
 class Settings:
-    database_url: str = field(default_factory=default_url)
+    """``home`` is the one folder of state (database, cache, charts) unless each is set on its
+    own; it never depends on the directory a command runs from."""
+
+    home: Path = field(default_factory=default_home)
+    database_url: str = ""  # "" → sqlite:///<home>/hintbot.sqlite3
     knowledge_dir: Path = ROOT / "knowledge"
     data_dir: Path = ROOT / "data"
-    chart_dir: Path = Path("var") / "charts"
+    chart_dir: Path = Path()  # Path() → <home>/charts
     # built matcher index (rebuilt whenever the knowledge or the code changes); None: no cache
-    cache_dir: Path | None = Path("var") / "cache"
+    cache_dir: Path | None = Path()  # Path() → <home>/cache
     conversation_ttl_minutes: int = 30
     # Slack (only the serve commands need these)
     slack_bot_token: str | None = None
@@ -41,10 +45,18 @@ class Settings:
     # load the bundled sample survey (marked as sample) into an empty database, for the demo
     demo_sample: bool = True
 
+    def __post_init__(self) -> None:
+        if not self.database_url:
+            object.__setattr__(self, "database_url", default_url(self.home))
+        if self.chart_dir == Path():
+            object.__setattr__(self, "chart_dir", self.home / "charts")
+        if self.cache_dir == Path():
+            object.__setattr__(self, "cache_dir", self.home / "cache")
+
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
         env = os.environ if env is None else env
-        s = cls()
+        s = cls(home=default_home(env))
         updates: dict[str, object] = {}
         if env.get("DATABASE_URL"):
             updates["database_url"] = env["DATABASE_URL"]

@@ -16,6 +16,7 @@ from bot.cli import advisor, indicators, ops, serve, survey
 from bot.cli.base import HANDLER
 from bot.errors import UserError
 from bot.knowledge.loader import KnowledgeError
+from bot.logs import hold_library_loggers
 from bot.render.text import SOURCE_NOTE
 from bot.settings import Settings
 
@@ -46,6 +47,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         level=logging.DEBUG if args.verbose else logging.WARNING,
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
+    hold_library_loggers()
     handler = getattr(args, HANDLER, None)
     if handler is None:
         parser.print_help()

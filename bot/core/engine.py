@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 import re
+import traceback
 from dataclasses import replace
 from typing import Any
 
@@ -97,8 +98,15 @@ class Engine:
                 reply, new_state = self._choose(msg, state, expired)
             else:
                 reply, new_state = self._text(msg, state)
-        except Exception:  # never let one bad turn crash an adapter
-            log.exception("engine failure in conversation %s", msg.conversation)
+        except Exception as exc:  # never let one bad turn crash an adapter
+            # the exception's text may quote the user's message (a database's "Failing row
+            # contains …"): log its type and where it happened, never its message
+            log.error(
+                "engine failure in conversation %s: %s\n%s",
+                msg.conversation,
+                type(exc).__name__,
+                "".join(traceback.format_tb(exc.__traceback__)),
+            )
             reply = Reply(
                 "error",
                 body="申し訳ありません。処理中に問題が起きました。もう一度お試しいただくか、"

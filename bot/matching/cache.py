@@ -18,6 +18,7 @@ from pathlib import Path
 from bot.knowledge.model import KnowledgeBase
 from bot.matching import matcher as matcher_mod
 from bot.matching.matcher import Matcher, MatchPolicy
+from bot.storage.files import private_dir
 from bot.text import normalize as normalize_mod
 from bot.text import reading as reading_mod
 
@@ -52,7 +53,7 @@ def load_matcher(
         log.warning("matcher cache %s unreadable (%s); rebuilding", path, type(exc).__name__)
     built = Matcher(kb, policy)
     try:
-        cache_dir.mkdir(parents=True, exist_ok=True)
+        private_dir(cache_dir)  # mkstemp below creates the file 0600
         for old in cache_dir.glob("matcher-*.pickle"):
             old.unlink(missing_ok=True)
         fd, tmp = tempfile.mkstemp(dir=cache_dir, suffix=".tmp")

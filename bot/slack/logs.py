@@ -9,6 +9,8 @@ from __future__ import annotations
 import logging
 import re
 
+from bot.logs import hold_library_loggers
+
 _TOKEN = re.compile(r"\b(xox[abposr]|xapp)-[A-Za-z0-9-]+")
 
 
@@ -31,3 +33,4 @@ def configure(verbose: bool = False) -> None:
         if not any(isinstance(f, RedactTokens) for f in handler.filters):
             handler.addFilter(RedactTokens())
     logging.getLogger("bot").setLevel(logging.DEBUG if verbose else logging.INFO)
+    hold_library_loggers()

@@ -27,6 +27,18 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, mapped_column
 
 from bot.storage.db import Base, session_factory
+from bot.text.normalize import storable
+
+
+def _storable(value: Any) -> Any:
+    """A JSON value without the characters the database refuses, at any depth."""
+    if isinstance(value, str):
+        return storable(value)
+    if isinstance(value, dict):
+        return {storable(str(k)): _storable(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_storable(v) for v in value]
+    return value
 
 
 def utcnow() -> datetime:
@@ -95,7 +107,7 @@ class Store:
         self, key: str, user: str, state: Mapping[str, Any], now: datetime | None = None
     ) -> None:
         now = now or utcnow()
-        data = json.loads(json.dumps(dict(state), ensure_ascii=False))
+        data = _storable(json.loads(json.dumps(dict(state), ensure_ascii=False)))
         for attempt in range(3):
             try:
                 with self._session.begin() as s:
@@ -150,13 +162,13 @@ class Store:
                 conversation_key=conversation,
                 user_id=user,
                 created_at=now or utcnow(),
-                text=text[:2000],
+                text=storable(text)[:2000],
                 intent=intent,
                 confidence=confidence,
                 card=card,
                 score=score,
                 scores=scores or [],
-                meta=dict(meta or {}),
+                meta=_storable(dict(meta or {})),
             )
             s.add(row)
             s.flush()

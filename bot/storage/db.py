@@ -6,6 +6,8 @@ PostgreSQL. All tables hang off one ``Base`` so one metadata/migration history c
 
 from __future__ import annotations
 
+import sys
+from collections.abc import Mapping
 from pathlib import Path
 
 from sqlalchemy import Engine, MetaData, create_engine, event
@@ -14,6 +16,7 @@ from sqlalchemy.orm import DeclarativeBase, sessionmaker
 from sqlalchemy.pool import StaticPool
 
 from bot.errors import UserError
+from bot.storage.files import private_file
 
 # Explicit constraint names, identical on SQLite and PostgreSQL, so migrations can alter them
 NAMING_CONVENTION = {
@@ -31,11 +34,27 @@ class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
 
 
-DEFAULT_DB_PATH = Path("var") / "hintbot.sqlite3"
+DB_FILE = "hintbot.sqlite3"
 
 
-def default_url() -> str:
-    return f"sqlite:///{DEFAULT_DB_PATH}"
+def default_url(home: Path | None = None) -> str:
+    """The embedded default: a SQLite file in the state folder (``Settings.home``)."""
+    return f"sqlite:///{(home or default_home()) / DB_FILE}"
+
+
+def default_home(env: Mapping[str, str] | None = None, platform: str = sys.platform) -> Path:
+    """The per-user data folder, where all state lives unless ``HINTBOT_HOME`` says otherwise:
+    $XDG_DATA_HOME/hintbot or ~/.local/share/hintbot (Linux), ~/Library/Application
+    Support/hintbot (macOS), %LOCALAPPDATA%\\hintbot (Windows). ``env`` is the entry point's."""
+    env = env or {}
+    if env.get("HINTBOT_HOME"):
+        return Path(env["HINTBOT_HOME"]).expanduser()
+    if platform == "win32" and env.get("LOCALAPPDATA"):
+        return Path(env["LOCALAPPDATA"]) / "hintbot"
+    if platform == "darwin":
+        return Path.home() / "Library" / "Application Support" / "hintbot"
+    xdg = env.get("XDG_DATA_HOME")
+    return (Path(xdg) if xdg else Path.home() / ".local" / "share") / "hintbot"
 
 
 def make_engine(url: str | None = None) -> Engine:
@@ -47,12 +66,17 @@ def make_engine(url: str | None = None) -> Engine:
                 "sqlite://",
                 connect_args={"check_same_thread": False},
                 poolclass=StaticPool,
+                hide_parameters=True,
             )
         else:
             path = url.split("///", 1)[1] if "///" in url else ""
             if path:
-                Path(path).parent.mkdir(parents=True, exist_ok=True)
-            engine = create_engine(url, connect_args={"timeout": 30, "check_same_thread": False})
+                private_file(Path(path))  # 0600 before SQLite writes a byte; -wal/-shm follow it
+            engine = create_engine(
+                url,
+                connect_args={"timeout": 30, "check_same_thread": False},
+                hide_parameters=True,  # SQL errors must not carry users' text into the logs
+            )
 
         @event.listens_for(engine, "connect")
         def _sqlite_pragmas(dbapi_conn, _record):
@@ -64,7 +88,7 @@ def make_engine(url: str | None = None) -> Engine:
 
         return engine
     try:
-        return create_engine(url, pool_pre_ping=True)
+        return create_engine(url, pool_pre_ping=True, hide_parameters=True)
     except (ArgumentError, NoSuchModuleError, ImportError) as exc:
         raise UserError(
             "DATABASE_URL を解釈できないか、対応していないデータベースです。SQLite は "

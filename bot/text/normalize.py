@@ -77,3 +77,13 @@ def squeeze(text: str) -> str:
     where 「2020→2040」「85歳以上」「27.3%」 must survive."""
     text = unicodedata.normalize("NFKC", strip_markup(text or ""))
     return _SPACES.sub("", _EMOJI_CODE.sub(" ", text))
+
+
+# NUL and the other C0 controls but tab and newline, and lone surrogates: PostgreSQL refuses
+# them in text, and none carries meaning in a chat message
+_UNSTORABLE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff]")
+
+
+def storable(text: str) -> str:
+    """``text`` without the characters a database refuses; applied before anything is stored."""
+    return _UNSTORABLE.sub("", text)

@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import cached_property
 
-from bot.text.normalize import normalize, squeeze
+from bot.text.normalize import normalize, squeeze, storable
 from bot.text.reading import Analysis, analyse
 
 MAX_INPUT = 10_000  # characters kept of one message; worries are short, pastes are not
@@ -40,7 +40,7 @@ class Prepared:
 def prepare(text: str | Prepared | None) -> Prepared:
     if isinstance(text, Prepared):
         return text
-    raw = (text or "")[:MAX_INPUT]
+    raw = storable((text or "")[:MAX_INPUT])
     return Prepared(raw=raw, norm=normalize(raw), squeezed=squeeze(raw))
 
 
