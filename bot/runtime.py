@@ -13,6 +13,7 @@ from bot.core.engine import Engine
 from bot.core.ports import DataAnswerer
 from bot.knowledge.loader import load_knowledge
 from bot.knowledge.model import KnowledgeBase
+from bot.logs import hold_library_loggers
 from bot.matching.cache import load_matcher
 from bot.settings import Settings
 from bot.storage.conversations import Store
@@ -44,6 +45,7 @@ def build_runtime(
     settings: Settings, *, with_data: bool = True, db: SAEngine | None = None
 ) -> Runtime:
     """Load and validate everything; raises ``KnowledgeError`` with a Japanese report."""
+    hold_library_loggers()
     kb = load_knowledge(settings.knowledge_dir)
     db = db or make_engine(settings.database_url)
     ensure_schema(db)

@@ -14,6 +14,7 @@ from concurrent.futures import Executor
 from slack_bolt import App
 from slack_sdk import WebClient
 
+from bot.logs import hold_library_loggers
 from bot.runtime import Runtime, build_runtime
 from bot.settings import Settings
 from bot.slack.advisor import SlackAdvisor
@@ -55,6 +56,7 @@ def create_app(
     runtime = runtime or build_runtime(settings, with_data=with_data)
     # Bolt reads SLACK_BOT_TOKEN itself and warns that our prebuilt client wins; it does, on
     # purpose (base URL, retry handlers), so the warning is only noise
+    hold_library_loggers()  # Web API and Bolt bodies quote users: never logged
     bolt_log = logging.getLogger("bot.slack.bolt")
     if not any(isinstance(f, _ClientWins) for f in bolt_log.filters):
         bolt_log.addFilter(_ClientWins())
