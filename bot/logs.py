@@ -1,19 +1,28 @@
 """Logs carry ids, never what users wrote.
 
 Some libraries log whole request and response bodies at DEBUG (slack_sdk's Web API calls,
-Bolt's payloads, SQLAlchemy's statements with their parameters). Those loggers are held at
-INFO even when ``-v`` turns our own logging to DEBUG.
+Bolt's payloads through our ``bot.slack.bolt`` logger) and SQLAlchemy logs statements at
+INFO. Those loggers get an explicit floor, so ``-v`` (or a root logger at DEBUG) turns our
+own logging up without ever writing a message body.
 """
 
 from __future__ import annotations
 
 import logging
 
-LIBRARIES_WITH_BODIES = ("slack_sdk", "slack_bolt", "urllib3", "websocket", "sqlalchemy.engine")
+# logger → the lowest level it may log at
+FLOORS = {
+    "slack_sdk": logging.INFO,
+    "slack_bolt": logging.INFO,
+    "bot.slack.bolt": logging.INFO,
+    "urllib3": logging.INFO,
+    "websocket": logging.INFO,
+    "sqlalchemy.engine": logging.WARNING,
+}
 
 
 def hold_library_loggers() -> None:
-    for name in LIBRARIES_WITH_BODIES:
+    for name, floor in FLOORS.items():
         logger = logging.getLogger(name)
-        if logger.level in (logging.NOTSET, logging.DEBUG) or logger.level < logging.INFO:
-            logger.setLevel(logging.INFO)
+        if logger.level < floor:  # NOTSET (0) included: it would inherit the root's level
+            logger.setLevel(floor)
