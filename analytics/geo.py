@@ -25,6 +25,8 @@ _KANA_SUFFIX = re.compile(r"(し|ちょう|まち|そん|むら)$")
 _HIRAGANA = re.compile(r"^[ぁ-ゖー]+$")
 # Stems that are everyday words in questions; the full name (with 市/町/村) still matches.
 _STEM_STOP = frozenset({"おおい", "本部", "中央", "中間", "昭和", "大正", "明和", "南部"})
+# One-character stems staff do write alone (「堺の高齢化率」)
+_SHORT_STEMS = {"堺": "27140"}
 REGION_WORDS = (
     "近畿2府5県",
     "近畿二府五県",
@@ -98,6 +100,7 @@ class Gazetteer:
     _max_len: int = 0
     _fuzzy_names: list[str] = field(default_factory=list)
     _fuzzy_codes: list[str] = field(default_factory=list)
+    _wards: dict[str, list[str]] = field(default_factory=dict)
 
     # ----------------------------------------------------------------- building
     @classmethod
@@ -147,6 +150,7 @@ class Gazetteer:
         for m in self.munis.values():
             if m.level == "designated_city_ward":
                 parent = self.munis.get(m.parent_code5)
+                self._wards.setdefault(m.parent_code5, []).append(m.code5)
                 if parent is not None:
                     self._add(parent.name + m.name, m.code5)
                     self._add(m.pref_name + parent.name + m.name, m.code5)
@@ -176,6 +180,9 @@ class Gazetteer:
             # A 郡 name repeated in two prefectures is resolved by the named prefecture later.
             self._gun_forms[gun] = (*prev, *sorted(codes))
             self._gun_forms[self.prefs[pref_code].name + gun] = tuple(sorted(codes))
+        for stem, code in _SHORT_STEMS.items():
+            if code in self.munis:
+                self._forms.setdefault(stem, set()).add(code)
         # Stems that equal a prefecture's short form (大阪, 京都, 奈良…) mean the prefecture.
         for short in list(self._pref_forms):
             self._forms.pop(short, None)
@@ -243,6 +250,21 @@ class Gazetteer:
             and (wanted is None or m.pref_code in wanted)
             and not ("01695" <= m.code5 <= "01700")  # 北方領土の村: no statistics exist
         ]
+
+    def full_name(self, code5: str) -> str:
+        """「茨木市」, and for a ward its city's name with it: 「大阪市北区」."""
+        m = self.munis[code5]
+        if m.level == "designated_city_ward" and m.parent_code5 in self.munis:
+            return self.munis[m.parent_code5].name + m.name
+        return m.name
+
+    def label_of(self, code5: str) -> str:
+        """Name with its prefecture, as shown in answers and options: 「大阪市北区（大阪府）」."""
+        return f"{self.full_name(code5)}（{self.munis[code5].pref_name}）"
+
+    def wards_of(self, city_code5: str) -> list[str]:
+        """The wards of a 政令市 (empty for any other municipality)."""
+        return list(self._wards.get(city_code5, ()))
 
     def pref_of(self, code5: str) -> Prefecture:
         return self.prefs[self.munis[code5].pref_code]

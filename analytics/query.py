@@ -14,17 +14,37 @@ from rapidfuzz import fuzz
 
 from analytics.catalog import Catalog
 from analytics.geo import KINKI_PREFS, NATION_WORDS, REGION_WORDS, Gazetteer, Hit
+from analytics.periods import kanji_number, parse_period
 from bot.text.normalize import squeeze
 from bot.text.prepared import Prepared
 
 RANK_WORDS = re.compile(
     r"高い|低い|多い|少ない|大きい|小さい|トップ|上位|下位|ワースト|ベスト|ランキング|順に|並べ|"
-    r"高め|低め|ランク"
+    r"高め|低め|ランク|多い順|少ない順|高い順|低い順|降順|昇順|一番|いちばん|最も|もっとも|"
+    r"最多|最少|最大|最小|最高|最低|多く|少なく|高く|低く"
 )
-LOW_WORDS = re.compile(r"低い|少ない|小さい|下位|低め|低順|少ない順")
-POSITION_WORDS = re.compile(r"順位|何位|位置|パーセンタイル|立ち位置|何番目|中で|内で|県内|府内")
+# The explicit words that decide the order of a ranking (「増加数が多い…ベスト5」 is largest first)
+HIGH_WORDS = re.compile(r"多い|多く|高い|高く|大きい|大きく|高め|多め|最多|最高|最大|降順|上回")
+LOW_WORDS = re.compile(
+    r"少ない|少なく|低い|低く|小さい|小さく|低め|少なめ|最少|最低|最小|昇順|下回"
+)
+TOP_WORDS = re.compile(r"トップ|上位|ランキング|ランク|一番|いちばん|最も|もっとも")
+BOTTOM_WORDS = re.compile(r"下位")
+BEST_WORST = re.compile(r"ベスト|ワースト")
+ONE_WORDS = re.compile(r"一番|いちばん|最も|もっとも|最多|最少|最大|最小|最高|最低|トップは|1位は")
+DECREASE_WORDS = re.compile(r"減少|減る|減って|減り|減った")
+POSITION_WORDS = re.compile(
+    r"順位|何位|位置|パーセンタイル|立ち位置|何番目|中で|内で|県内|府内|高い方|低い方|多い方|少ない方"
+)
 STATS_WORDS = re.compile(r"平均|中央値|median|mean")
+VERSUS_BASIS = re.compile(r"平均|中央値|全体|府の値|県の値|全国値|近畿の値")
+VERSUS_CUE = re.compile(
+    r"より|比べ|比較|上回|下回|超え|と比|差|高い|低い|多い|少ない|高く|低く|多く|少なく|どう|"
+    r"同じ|同程度|並み|程度|以上|以下|違い"
+)
+WHICH_WORDS = re.compile(r"どっち|どちら|どれが")
 SERIES_WORDS = re.compile(r"推計|将来|推移|見通し|予測|見込み|今後|経年|グラフ")
+FUTURE_WORDS = re.compile(r"推計|将来|推移|見通し|予測|見込み|今後|経年|年後")
 SHEET_WORDS = re.compile(
     r"指標一覧|指標の一覧|一覧|指標|シート|カルテ|まとめ|プロフィール|全部|概要"
 )
@@ -36,20 +56,33 @@ AGE_WORDS = re.compile(r"年齢別|年齢階級|年齢構成|人口構成|人口
 VIEW_PREV = re.compile(r"予防の観点|介護予防に力を入れる|介護予防に力|予防観点")
 VIEW_BEN = re.compile(r"給付の観点|給付のあり方|給付の在り方|給付観点|見直しが必要")
 VIEW_ANY = re.compile(r"観点|象限|四象限|2つの視点|二つの視点")
-INCREASE_RATE = re.compile(r"増加率|伸び率|増加割合|増減率|伸び")
-INCREASE = re.compile(r"増加数|増加|増える|増減|何人増")
-CURRENT = re.compile(r"現在|住基|住民基本台帳|今の")
+# How a population change is asked: as a number of people, as a rate, or either
+RATE_WORDS = re.compile(r"増加率|伸び率|増加割合|増減率|減少率|伸び")
+RATE_HINT = re.compile(r"何%|何パーセント|何倍|何割|率で|割合で|[0-9]+%")
+COUNT_WORDS = re.compile(r"増加数|増加人数|増減数|減少数|増加幅|減少幅")
+COUNT_HINT = re.compile(r"何人|人数で|人増|人減|人くらい|人ぐらい")
+INCREASE = re.compile(r"増加|増える|増え|増減|減少|減る|減り|減っ|伸び|変化")
+DEGREE_WORDS = re.compile(r"どのくらい|どれくらい|どれだけ|どの程度|どんだけ|どれほど")
+CURRENT = re.compile(r"現在|住基|住民基本台帳|今の|いまの|最新")
 CARE_LEVELS = re.compile(r"要介護度別|介護度別|要支援・要介護度別|介護度ごと|要介護度ごと")
+_NUMERAL = r"(\d{1,3}|[一二三四五六七八九十]{1,3})"
 TOP_N = re.compile(
-    r"(?:トップ|上位|下位|ベスト|ワースト)(\d{1,3})|(\d{1,3})(?:つ|位まで|市町村|団体|自治体|件|か所|カ所|ヶ所|市町)"
+    rf"(?:トップ|上位|下位|ベスト|ワースト){_NUMERAL}|"
+    rf"{_NUMERAL}(?:つ|位まで|位以内|市町村|団体|自治体|件|か所|カ所|ヶ所|市町|か所|ヵ所)"
 )
-YEAR = re.compile(r"((?:19|20)\d\d)年|(令和|平成)(元|\d{1,2})年")
+ALL_WORDS = re.compile(r"全部|すべて|全て|全市町村|全ての市町村|全団体|全区")
 NOISE = re.compile(r"市区町村|区市町村|市町村|都道府県|府県|市町|町村|地域|全国|近畿")
 SPLIT = re.compile(
     r"[、。,.!?！？「」『』（）()・\s]|の|と|で|は|を|が|に|や|へ|も|から|まで|より|について|って"
 )
 PLACE_TAIL = re.compile(
     r"^(?:[一-龥ぁ-んァ-ヶー々ヶ]{1,9}[市町村区郡]|[ぁ-ゖー]{2,12}(?:し|ちょう|まち|むら|そん))$"
+)
+# Leftover words that end in 市/町/村/区 without being a name
+NOT_PLACE = re.compile(
+    r"(?:多い|少ない|高い|低い|大きい|小さい|多く|少なく|高く|低く|どの|各|同じ|近い|その|この|"
+    r"ほか|他|うち|全|政令|指定|中核|周辺|近隣|隣|一番|上位|下位|同規模|人口|都市)"
+    r"[市町村区]$|^[市町村区]$"
 )
 PLACE_LIKE = re.compile(r"[一-龥々ヶ]{1,6}[市町村](?!町村|区町村)")
 # Words that say "this is an indicator question" without naming the indicator
@@ -58,6 +91,17 @@ META_WORDS = re.compile(r"指標|データ|統計|数値|推計|一覧")
 WORRY_WORDS = re.compile(
     r"困っ|悩|どうすれば|どうしたら|方法|やり方|立ち上げ|増えない|いない|進まない|受け身|"
     r"お客様|足りない|できない|わからない|難しい"
+)
+# Age bands: 65/75/85歳以上 are in the tables, anything else is said to be unavailable
+AGE_BAND = re.compile(
+    r"(\d{1,3})歳?(?:〜|~|-|ー|から)(\d{1,3})歳(?:以下|未満|まで)?|"
+    r"(\d{1,3})歳(以上|超え|超|未満|以下)|(\d{2})代|前期高齢者|超高齢者"
+)
+SUPPORTED_AGES = ("65", "75", "85")
+SEX_WORDS = re.compile(r"男女別|男性|女性|男子|女子|男の人|女の人")
+WARD_SCOPE = re.compile(
+    r"(?:各|どの|全)区|区(?:ごと|別|単位|で|の中|の順|を|トップ|ランキング|は)|"
+    r"(?:多い|少ない|高い|低い)区"
 )
 
 
@@ -71,7 +115,7 @@ def text_views(question: str | Prepared) -> tuple[str, str]:
 @dataclass(frozen=True)
 class Ambiguity:
     span: str
-    codes: tuple[str, ...]  # candidate unit codes (wards already mapped to their cities)
+    codes: tuple[str, ...]  # candidate codes (a ward keeps its own code)
     labels: tuple[str, ...]
 
 
@@ -79,8 +123,10 @@ class Ambiguity:
 Kind = Literal[
     "help",  # what can be asked (the catalog)
     "unknown_indicator",  # a place or pattern without a known indicator: the catalog, suggestions
+    "unsupported",  # a known kind of figure the tables do not hold (90歳以上, 男女別): what can be
     "lookup",  # one municipality's value(s)
     "compare",  # two or more municipalities side by side
+    "versus",  # one municipality against an average, a median or the whole prefecture
     "rank",  # the top (or bottom) N of a scope
     "stats",  # mean and median over a scope
     "position",  # one municipality's rank and percentile in its scope
@@ -97,18 +143,26 @@ class Query:
     text: str
     kind: Kind
     indicators: tuple[str, ...] = ()
-    munis: tuple[str, ...] = ()
+    munis: tuple[str, ...] = ()  # asked codes: a 政令市's ward keeps its ward code
     prefs: tuple[str, ...] = ()
     national: bool = False
     region: bool = False
     years: tuple[int, ...] = ()
+    period: tuple[int, int] | None = None  # an asked span (start, end), for changes
+    relative: str = ""  # 「今後10年」「20年後」 as asked
     order: str = "desc"
+    order_word: str = ""  # the word that decided the order (多い, 低い, ワースト, 上位 …)
     top_n: int | None = None
+    all_rows: bool = False
     viewpoints: tuple[str, ...] = ()
     ambiguous: Ambiguity | None = None
     unknown_places: tuple[tuple[str, tuple[str, ...]], ...] = ()  # (span, nearest codes)
     corrected: tuple[tuple[str, str], ...] = ()  # (typed span, code)
-    wards: tuple[tuple[str, str], ...] = ()  # (ward span, city code)
+    wards: tuple[tuple[str, str], ...] = ()  # (ward span, ward code)
+    ward_scope: str = ""  # a 政令市 whose wards are ranked (「大阪市で…が多い区」)
+    unsupported: tuple[tuple[str, str], ...] = ()  # (what, why-kind): ("90歳以上", "age")
+    basis: str = ""  # versus: "mean" | "median" | "whole"
+    wants_future: bool = False  # 推計・将来・推移 … asked
     unknown_indicator: str = ""
     indicator_suggestions: tuple[str, ...] = ()
     notes: tuple[str, ...] = field(default=())
@@ -122,11 +176,30 @@ class Query:
             return self.prefs
         return KINKI_PREFS
 
+    @property
+    def years_asked(self) -> tuple[int, ...]:
+        """Single years asked, or the two ends of the asked span."""
+        if self.period is not None:
+            return self.period
+        return self.years
+
+
+POP_FAMILY = {
+    "pop75": "pop75",
+    "pop75_increase": "pop75",
+    "pop75_increase_rate": "pop75",
+    "pop85": "pop85",
+    "pop85_increase": "pop85",
+    "pop85_increase_rate": "pop85",
+}
+JUKI_OF = {"pop75": "juki_pop75", "pop85": "juki_pop85"}
+
 
 @dataclass
 class Parser:
     catalog: Catalog
     geo: Gazetteer
+    base_year: int = 2025
     _forms: dict[str, str] = field(default_factory=dict)
     _max: int = 0
 
@@ -150,12 +223,15 @@ class Parser:
                 i += 1
         return out
 
-    def indicators_of(self, text: str) -> tuple[list[str], list[tuple[int, int]]]:
+    def indicators_of(
+        self, text: str, years: tuple[int, ...] = (), span: bool = False
+    ) -> tuple[list[str], list[tuple[int, int]]]:
         found = self.find_indicators(text)
         ids: list[str] = []
         spans = [(s, e) for _, s, e in found]
+        changes = self._changes(text, span)
         for ind, _s, _e in found:
-            ids.append(self._refine(ind, text))
+            ids += self._refine(ind, text, changes, years)
         # Composite phrasings the aliases do not cover
         if "利用回数" in text or "回数" in text:
             if "訪問介護" in text:
@@ -187,18 +263,46 @@ class Parser:
                 seen.append(i)
         return seen, spans
 
-    def _refine(self, ind: str, text: str) -> str:
-        """75歳以上人口 + 増加率 → the 10-year increase rate, 現在の → 住民基本台帳, etc."""
-        if ind in ("pop75", "pop85"):
-            if INCREASE_RATE.search(text):
-                return f"{ind}_increase_rate"
-            if INCREASE.search(text):
-                return f"{ind}_increase"
-            if CURRENT.search(text) and not SERIES_WORDS.search(text):
-                return "juki_" + ind
-        if ind in ("juki_pop65",) and SERIES_WORDS.search(text) and "推計" in text:
-            return ind
-        return ind
+    @staticmethod
+    def _changes(text: str, span: bool) -> tuple[str, ...]:
+        """Which changes of a population are asked: ("count",), ("rate",) or both."""
+        rate = bool(RATE_WORDS.search(text))
+        count = bool(COUNT_WORDS.search(text))
+        generic = bool(INCREASE.search(text))
+        if generic or span:
+            rate = rate or bool(RATE_HINT.search(text))
+            count = count or bool(COUNT_HINT.search(text))
+        if not (rate or count) and generic:
+            if DEGREE_WORDS.search(text):
+                rate = count = True
+            else:
+                count = True
+        return tuple(k for k, on in (("count", count), ("rate", rate)) if on)
+
+    def _refine(
+        self, ind: str, text: str, changes: tuple[str, ...], years: tuple[int, ...]
+    ) -> list[str]:
+        """75歳以上人口 + 増加率 → the increase rate, 増加数と増加率 → both, 現在の → 住民基本台帳."""
+        fam = POP_FAMILY.get(ind)
+        if fam is None:
+            return [ind]
+        if ind != fam and not changes:
+            return [ind]  # an alias that names the change itself
+        if changes:
+            out = []
+            if ind == f"{fam}_increase_rate" and "count" not in changes:
+                return [ind]
+            if ind == f"{fam}_increase" and "rate" not in changes:
+                return [ind]
+            if "count" in changes:
+                out.append(f"{fam}_increase")
+            if "rate" in changes:
+                out.append(f"{fam}_increase_rate")
+            return out
+        current = CURRENT.search(text) and not FUTURE_WORDS.search(text)
+        if current or (years and all(y == 2023 for y in years)):
+            return [JUKI_OF[fam]]
+        return [ind]
 
     def fuzzy_indicators(self, text: str, limit: int = 5) -> list[str]:
         scored: dict[str, float] = {}
@@ -212,7 +316,7 @@ class Parser:
 
     # ---------------------------------------------------------------- places
     def _labels(self, codes: tuple[str, ...]) -> tuple[str, ...]:
-        return tuple(self.geo.munis[c].label for c in codes)
+        return tuple(self.geo.label_of(c) for c in codes)
 
     # ----------------------------------------------------------------- parse
     def parse(
@@ -233,32 +337,34 @@ class Parser:
         munis: list[str] = []
         wards: list[tuple[str, str]] = []
         ambiguous: Ambiguity | None = None
+
+        def add(span: str, code: str) -> None:
+            if self.geo.munis[code].level == "designated_city_ward":
+                wards.append((span, code))
+            if code not in munis:
+                munis.append(code)
+
         for h in hits:
             if h.kind == "pref":
                 continue
             if h.span in forced:
-                if forced[h.span] not in munis:
-                    munis.append(forced[h.span])
+                add(h.span, forced[h.span])
                 continue
             codes = self._candidates(h, prefs, national)
             if h.kind == "gun":
                 for c in codes:
-                    if c not in munis:
-                        munis.append(c)
+                    add(h.span, c)
                 continue
             if len(codes) == 1:
-                code = codes[0]
-                raw = next((c for c in h.codes if self.geo.resolve_unit(c) == code), code)
-                if raw != code:
-                    wards.append((h.span, code))
-                if code not in munis:
-                    munis.append(code)
+                add(h.span, codes[0])
             elif len(codes) > 1 and ambiguous is None:
                 ambiguous = Ambiguity(h.span, codes, self._labels(codes))
-        # Typos and unknown names in what the index did not explain
-        indicators, ind_spans = self.indicators_of(text)
+        # Years and periods, then the indicators (a period makes 何人 a change)
+        period = parse_period(text, self.base_year)
+        indicators, ind_spans = self.indicators_of(text, period.years, period.span is not None)
         if forced_indicators:
             indicators = list(forced_indicators)
+        # Typos and unknown names in what the index did not explain
         masked = list(text)
         for h in hits:
             for k in range(h.start, h.start + len(h.span)):
@@ -272,9 +378,10 @@ class Parser:
         for chunk in SPLIT.split(rest.replace("|", "、")):
             if not chunk or not PLACE_TAIL.match(chunk) or len(chunk) < 2:
                 continue
+            if NOT_PLACE.search(chunk):
+                continue
             if chunk in forced:
-                if forced[chunk] not in munis:
-                    munis.append(forced[chunk])
+                add(chunk, forced[chunk])
                 continue
             near = self.geo.fuzzy(chunk, limit=5)
             if not near:
@@ -284,26 +391,37 @@ class Parser:
             second = near[1][1] if len(near) > 1 else 0.0
             if score >= 90 and score - second >= 8:
                 corrected.append((chunk, best))
-                if best not in munis:
-                    munis.append(best)
+                add(chunk, best)
             else:
                 unknown.append((chunk, tuple(c for c, _ in near)))
-        # Years
-        years: list[int] = []
-        for m in YEAR.finditer(text):
-            if m.group(1):
-                years.append(int(m.group(1)))
-            else:
-                n = 1 if m.group(3) == "元" else int(m.group(3))
-                years.append((2018 if m.group(2) == "令和" else 1988) + n)
+        # What the tables cannot hold: other age bands, men and women apart
+        unsupported: list[tuple[str, str]] = []
+        for m in AGE_BAND.finditer(text):
+            if m.group(3) in SUPPORTED_AGES and m.group(4) in ("以上", "超え", "超"):
+                continue
+            unsupported.append((m.group(0), "age"))
+        if SEX_WORDS.search(text) and indicators:
+            unsupported.append(("男女別", "sex"))
+        if any(k == "age" for _, k in unsupported):
+            # 「90歳以上の人口」: 人口 is the band's population, not the total
+            indicators = [i for i in indicators if i not in ("census_pop", "juki_total")]
         # Top N and order
         top_n = None
         mt = TOP_N.search(text)
         if mt:
-            top_n = int(mt.group(1) or mt.group(2))
-        order = "asc" if LOW_WORDS.search(text) else "desc"
-        if "ワースト" in text or "ベスト" in text:
-            order = self._best_worst_order(indicators, "ワースト" in text)
+            top_n = kanji_number(mt.group(1) or mt.group(2))
+        elif ONE_WORDS.search(text) and len(munis) != 1:
+            top_n = 1
+        order, order_word = self._order(text, indicators)
+        # Wards of one 政令市 ranked
+        ward_scope = ""
+        masked_text = "".join(masked)
+        if (
+            len(munis) == 1
+            and self.geo.munis[munis[0]].level == "designated_city"
+            and WARD_SCOPE.search(masked_text)
+        ):
+            ward_scope = munis[0]
         # Viewpoints
         viewpoints: list[str] = []
         if VIEW_PREV.search(text):
@@ -312,9 +430,20 @@ class Parser:
             viewpoints.append("benefit")
         if not viewpoints and VIEW_ANY.search(text):
             viewpoints = ["prevention", "benefit"]
+        basis = ""
+        if "中央値" in text:
+            basis = "median"
+        elif re.search(r"全体|府の値|県の値|全国値|近畿の値", text):
+            basis = "whole"
+        elif "平均" in text:
+            basis = "mean"
         unknown_ind = ""
         suggestions: tuple[str, ...] = ()
-        kind = self._kind(text, indicators, munis, prefs, viewpoints, top_n, national, region)
+        kind = self._kind(
+            text, indicators, munis, prefs, viewpoints, top_n, national, region, ward_scope
+        )
+        if kind == "unsupported" and not unsupported:
+            kind = "unknown_indicator"
         if kind == "unknown_indicator":
             suggestions = tuple(self.fuzzy_indicators(text))
             unknown_ind = raw_text.strip()
@@ -326,28 +455,74 @@ class Parser:
             prefs=tuple(prefs),
             national=national,
             region=region,
-            years=tuple(years),
+            years=period.years,
+            period=period.span,
+            relative=period.relative,
             order=order,
+            order_word=order_word,
             top_n=top_n,
+            all_rows=bool(ALL_WORDS.search(text)),
             viewpoints=tuple(viewpoints),
             ambiguous=ambiguous,
             unknown_places=tuple(unknown),
             corrected=tuple(corrected),
             wards=tuple(wards),
+            ward_scope=ward_scope,
+            unsupported=tuple(unsupported),
+            basis=basis,
+            wants_future=bool(FUTURE_WORDS.search(text)),
             unknown_indicator=unknown_ind,
             indicator_suggestions=suggestions,
         )
 
+    def _order(self, text: str, indicators: list[str]) -> tuple[str, str]:
+        """("desc" | "asc", the deciding word). An explicit 多い/高い/少ない/低い decides; then
+        上位/トップ/一番 (largest first) and 下位; ベスト/ワースト follow the indicator's direction."""
+        hi, lo = HIGH_WORDS.search(text), LOW_WORDS.search(text)
+        flip = bool(DECREASE_WORDS.search(text)) and any(
+            i.endswith(("_increase", "_increase_rate")) for i in indicators
+        )
+        order, word = "", ""
+        if hi and (not lo or hi.start() < lo.start()):
+            order, word = "desc", hi.group(0)
+        elif lo:
+            order, word = "asc", lo.group(0)
+        elif m := TOP_WORDS.search(text):
+            order, word = "desc", m.group(0)
+        elif m := BOTTOM_WORDS.search(text):
+            order, word = "asc", m.group(0)
+        elif m := BEST_WORST.search(text):
+            order, word = self._best_worst_order(indicators, m.group(0) == "ワースト"), m.group(0)
+        elif flip:
+            order, word = "desc", ""
+        else:
+            return "desc", ""
+        if flip:  # 「減少が大きい」 = the most negative change first
+            order = "asc" if order == "desc" else "desc"
+            word = word or "減少"
+        return order, word
+
     def _best_worst_order(self, indicators: list[str], worst: bool) -> str:
-        direction = "higher_better"
-        if indicators:
-            direction = self.catalog.get(indicators[0]).direction
-        best_desc = direction != "higher_worse"
-        return ("asc" if best_desc else "desc") if worst else ("desc" if best_desc else "asc")
+        """ベスト/ワースト without 多い/高い…: by the indicator's direction; a population count or
+        rate has no good side, so ベスト is the largest and ワースト the largest burden."""
+        direction = "neutral"
+        ind_id = indicators[0] if indicators else ""
+        if ind_id:
+            ind = self.catalog.get(ind_id)
+            if ind.source not in ("ipss2018", "census2020", "juki2023"):
+                direction = ind.direction
+        if direction == "higher_better":
+            return "asc" if worst else "desc"
+        if direction == "higher_worse":
+            return "desc" if worst else "asc"
+        if worst and ind_id in ("census_pop", "juki_total"):
+            return "asc"
+        return "desc"
 
     def _candidates(self, h: Hit, prefs: list[str], national: bool) -> tuple[str, ...]:
-        """Unit codes a hit may mean, narrowed by named prefectures, else by the Kinki scope."""
-        codes = sorted({self.geo.resolve_unit(c) for c in h.codes})
+        """Codes a hit may mean (a ward keeps its code), narrowed by named prefectures, else by
+        the Kinki scope; a ward and its own city are one place."""
+        codes = sorted(set(h.codes))
         if prefs:
             inpref = [c for c in codes if self.geo.munis[c].pref_code in prefs]
             if inpref:
@@ -368,6 +543,7 @@ class Parser:
         top_n: int | None,
         national: bool,
         region: bool,
+        ward_scope: str,
     ) -> Kind:
         if HELP_WORDS.search(text) and not munis and not indicators:
             return "help"
@@ -378,12 +554,24 @@ class Parser:
         if munis and AGE_WORDS.search(text):
             return "age"
         if not indicators:
+            if AGE_BAND.search(text) or (SEX_WORDS.search(text) and munis):
+                return "unsupported"
             if munis and (SHEET_WORDS.search(text) or len(munis) == 1):
                 return "sheet"
             if SHEET_WORDS.search(text) and not munis and not prefs:
                 return "help"
             return "unknown_indicator"
         has_rank = bool(RANK_WORDS.search(text)) or top_n is not None
+        if ward_scope and has_rank:
+            return "rank"
+        if (
+            len(munis) == 1
+            and VERSUS_BASIS.search(text)
+            and (VERSUS_CUE.search(text) or "平均" in text or "中央値" in text)
+        ):
+            return "versus"
+        if len(munis) >= 2 and WHICH_WORDS.search(text):
+            return "compare"
         if (
             munis
             and len(munis) == 1
@@ -395,7 +583,9 @@ class Parser:
         if STATS_WORDS.search(text):
             return "stats"
         projection = any(self.catalog.get(i).is_projection for i in indicators)
-        if projection and SERIES_WORDS.search(text) and (munis or prefs or national or region):
+        changes = any(i.endswith(("_increase", "_increase_rate")) for i in indicators)
+        where = munis or prefs or national or region
+        if projection and not changes and SERIES_WORDS.search(text) and where:
             return "series"
         if len(munis) >= 2:
             return "compare"

@@ -87,7 +87,7 @@ class DataService:
             catalog=catalog,
             geo=geo,
             store=store,
-            parser=Parser(catalog, geo),
+            parser=Parser(catalog, geo, settings.base_year),
             chart_dir=Path(settings.chart_dir),
             data_dir=data_dir,
         )
@@ -182,7 +182,7 @@ class DataService:
                 return DataReply(
                     text="どの名前についての選択か分かりませんでした。もう一度質問してください。"
                 )
-            forced[span] = self.geo.resolve_unit(parts[2])
+            forced[span] = parts[2]  # a ward keeps its code: its table may have ward rows
             return self.answerer.answer(q, forced=forced, forced_indicators=fi)
         if len(parts) == 3 and parts[1] == "ind":
             try:

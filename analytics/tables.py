@@ -16,7 +16,7 @@ from pathlib import Path
 from sqlalchemy import Engine, func, select
 
 from analytics.catalog import Catalog
-from analytics.geo import Gazetteer
+from analytics.geo import KINKI_PREFS, Gazetteer
 
 IPSS_YEARS = (2015, 2020, 2025, 2030, 2035, 2040, 2045)
 AGE75 = ("age_75_79", "age_80_84", "age_85_89", "age_90plus")
@@ -58,6 +58,9 @@ RAW_FILES = {
 }
 
 Values = dict[str, float | None]
+# Keys of ``Series.pref_values`` beyond the two-digit prefecture codes
+NATION = "00"
+KINKI = "kinki"
 
 
 @dataclass(frozen=True)
@@ -69,7 +72,8 @@ class Series:
     values: Mapping[str, float | None]
     sample: bool
     origin: str  # "real", "sample", or the imported file name
-    pref_values: Mapping[str, float | None] = field(default_factory=dict)  # pref code "27"
+    # whole-area values: pref code "27", and for real data NATION ("00") and KINKI ("kinki")
+    pref_values: Mapping[str, float | None] = field(default_factory=dict)
     areas: Mapping[str, Mapping[str, float | None]] = field(default_factory=dict)
     end_year: int | None = None  # for 「今後10年」 increases: the end of the period
 
@@ -252,6 +256,8 @@ def load_real(data_dir: Path, geo: Gazetteer, base_year: int) -> dict[tuple[str,
             else:
                 p75[y][code] = a75
                 p85[y][code] = a85
+    for pp in (*pp75.values(), *pp85.values()):
+        _add_wholes(pp)
     for y in IPSS_YEARS:
         out[("pop75", y)] = Series("pop75", y, p75[y], False, "real", pp75[y])
         out[("pop85", y)] = Series("pop85", y, p85[y], False, "real", pp85[y])
@@ -295,9 +301,10 @@ def load_real(data_dir: Path, geo: Gazetteer, base_year: int) -> dict[tuple[str,
             known = None if None in (a, b, c) else (a or 0) + (b or 0) + (c or 0)
             aging[code] = None if not known or c is None else c / known * 100.0
             late[code] = None if not known or d is None else d / known * 100.0
-            acc = sums.setdefault(code[:2], [0.0, 0.0, 0.0, 0.0])
-            for i, v in enumerate((t, known, c, d)):
-                acc[i] += v or 0.0
+            for key in (code[:2], NATION) + ((KINKI,) if code[:2] in KINKI_PREFS else ()):
+                acc = sums.setdefault(key, [0.0, 0.0, 0.0, 0.0])
+                for i, v in enumerate((t, known, c, d)):
+                    acc[i] += v or 0.0
     out[("census_pop", 2020)] = Series(
         "census_pop", 2020, total, False, "real", {k: v[0] for k, v in sums.items()}
     )
@@ -328,9 +335,19 @@ def load_real(data_dir: Path, geo: Gazetteer, base_year: int) -> dict[tuple[str,
             )
             if row["row_type"] == "prefecture":
                 pj[row["code5"][:2]] = vals
-            elif row["row_type"] in ("municipality", "designated_city", "special_ward"):
+            elif row["row_type"] == "national":
+                pj[NATION] = vals
+            elif row["row_type"] in (
+                "municipality",
+                "designated_city",
+                "special_ward",
+                "designated_city_ward",  # the 住基 table has the wards of the 政令市
+            ):
                 code = row["code5"]
                 jt[code], j65[code], j75[code], j85[code] = vals
+    kinki = [pj[p] for p in KINKI_PREFS if p in pj]
+    if kinki:
+        pj[KINKI] = tuple(sum(v[i] for v in kinki) for i in range(4))  # type: ignore[assignment]
     for i, (name, jvals) in enumerate(
         (("juki_total", jt), ("juki_pop65", j65), ("juki_pop75", j75), ("juki_pop85", j85))
     ):
@@ -338,6 +355,14 @@ def load_real(data_dir: Path, geo: Gazetteer, base_year: int) -> dict[tuple[str,
             name, 2023, jvals, False, "real", {k: v[i] for k, v in pj.items()}
         )
     return out
+
+
+def _add_wholes(pref_values: Values) -> None:
+    """Add the national and Kinki totals of a count given per prefecture."""
+    pref_values[NATION] = sum(
+        v or 0.0 for k, v in pref_values.items() if len(k) == 2 and k != NATION
+    )
+    pref_values[KINKI] = sum(pref_values.get(p) or 0.0 for p in KINKI_PREFS)
 
 
 def juki_age_profile(data_dir: Path, code5: str) -> dict[str, float] | None:

@@ -14,7 +14,7 @@ CASES = [
     ("茨木の高齢化率", "lookup", "aging_rate", ("27211",)),
     ("大阪府茨木市の後期高齢化率", "lookup", "late_aging_rate", ("27211",)),
     ("泉南郡岬町の認定率", "lookup", "cert_rate", ("27366",)),
-    ("大阪市北区の高齢化率", "lookup", "aging_rate", ("27100",)),
+    ("大阪市北区の高齢化率", "lookup", "aging_rate", ("27127",)),  # the ward keeps its code
     ("奈良県で85歳以上人口の増加率が高い市町村トップ5", "rank", "pop85_increase_rate", ()),
     ("大阪で認定率が低い市町村を5つ", "rank", "cert_rate", ()),
     ("串本町と洲本市の認定率を比べて", "compare", "cert_rate", ("30428", "28205")),
