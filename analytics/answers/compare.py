@@ -1,11 +1,11 @@
-"""Two or more municipalities side by side (kind ``compare``), with the difference of two."""
+"""Two or more municipalities side by side (kind ``compare``), with the verdict in words:
+which is higher and by how much, or 同程度."""
 
 from __future__ import annotations
 
 from analytics.answers import projection
 from analytics.answers.common import Answer, Context, Used
 from analytics.chart_spec import BarChart, Chart
-from analytics.number_format import fmt_number, unit_suffix
 from analytics.query import Query
 
 
@@ -15,7 +15,7 @@ def answer(ctx: Context, q: Query, used: Used) -> Answer:
     chart_list: list[Chart] = []
     for ind_id in q.indicators:
         ind = ctx.ind(ind_id)
-        if ind.is_projection and not q.years:
+        if ind.is_projection and not q.years_asked:
             lines.append(f"■{ind.name}")
             for c in codes:
                 lines += ["　" + x for x in projection.lines_for(ctx, ind, c, q, used)]
@@ -26,36 +26,42 @@ def answer(ctx: Context, q: Query, used: Used) -> Answer:
             continue
         s = ctx.series_for(ind, q, used)
         if s is None:
-            lines.append(f"{ind.name}のデータがありません。")
+            lines.append(f"{ctx.measure(ind)}のデータがありません。")
             continue
-        lines.append(f"■{ind.name}（{ctx.period(s)}）")
+        lines.append(f"■{ctx.heading(ind, s)}")
+        have: list[tuple[str, float]] = []
         for c in codes:
-            v = s.values.get(c)
-            pref = (ctx.geo.munis[c].pref_code,)
+            read, v = ctx.value(ind, s, c, used)
             if v is None:
-                lines.append(f"・{ctx.name(c, True)}: データなし（{ctx.missing_reason(ind, c)}）")
+                lines.append(
+                    f"・{ctx.name(read, True)}: データなし（{ctx.missing_reason(ind, read)}）"
+                )
                 continue
-            pos = ctx.position(s, c, pref, ind)
+            have.append((read, v))
+            pos = ""
+            if ctx.geo.munis[read].level != "designated_city_ward":
+                pos = ctx.position(s, read, (ctx.geo.munis[read].pref_code,), ind)
             lines.append(
-                f"・{ctx.name(c, True)}: {ctx.fmt(ind, v)}" + (f"（{pos}）" if pos else "")
+                f"・{ctx.name(read, True)}: {ctx.fmt(ind, v)}" + (f"（{pos}）" if pos else "")
             )
-        have = [(c, x) for c in codes if (x := s.values.get(c)) is not None]
         if len(have) == 2:
             (c0, v0), (c1, v1) = have
-            diff = v0 - v1
-            unit = "ポイント" if ind.is_percent else unit_suffix(ind.unit)
-            if diff == 0:
-                lines.append(f"　{ctx.name(c0)}と{ctx.name(c1)}は同じ値です。")
-            else:
-                hi = c0 if diff > 0 else c1
-                word = "高い" if not ind.unit.startswith("人") else "多い"
-                lines.append(
-                    f"　{ctx.name(hi)}のほうが {fmt_number(abs(diff), '', ind.decimals)}{unit} {word}です。"
-                )
+            lines.append(
+                "　→ " + ctx.name(c0) + "は" + ctx.verdict(ind, v0, v1, ctx.name(c1)) + "です。"
+            )
+        elif len(have) > 2:
+            top = max(have, key=lambda t: t[1])
+            low = min(have, key=lambda t: t[1])
+            lines.append(
+                f"　→ {ctx.more_less(ind, True)}順に "
+                + " ＞ ".join(ctx.name(c) for c, _ in sorted(have, key=lambda t: -t[1]))
+                + f"。最も{ctx.more_less(ind, True)}のは{ctx.name(top[0])}、"
+                f"最も{ctx.more_less(ind, False)}のは{ctx.name(low[0])}です。"
+            )
         if not chart_list and have:
             chart_list.append(
                 BarChart(
-                    title=f"{ind.name}（{ctx.period(s)}）",
+                    title=ctx.heading(ind, s),
                     labels=tuple(ctx.name(c) for c, _ in have),
                     values=tuple(v for _, v in have),
                     highlight=tuple(range(len(have))) if len(have) <= 2 else (0,),

@@ -8,7 +8,7 @@ nothing of the others' except the projection lines and the viewpoint quadrant it
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -23,13 +23,14 @@ from analytics.answers import (
     ranking,
     sheet,
     stats,
+    versus,
     viewpoint,
 )
 from analytics.answers.common import Context, Handler, Used
 from analytics.catalog import Catalog
 from analytics.chart_spec import Chart
 from analytics.geo import Gazetteer
-from analytics.query import KINDS, Kind, Parser
+from analytics.query import KINDS, Kind, Parser, Query
 from analytics.tables import DataStore
 from bot.core.replies import DataReply, Option
 from bot.text.prepared import Prepared
@@ -37,8 +38,10 @@ from bot.text.prepared import Prepared
 HANDLERS: Mapping[Kind, Handler] = {
     "help": guide.catalog_help,
     "unknown_indicator": guide.unknown_indicator,
+    "unsupported": guide.unsupported,
     "lookup": lookup.answer,
     "compare": compare.answer,
+    "versus": versus.answer,
     "rank": ranking.answer,
     "stats": stats.answer,
     "position": position.answer,
@@ -52,7 +55,11 @@ if set(HANDLERS) != set(KINDS):  # a new kind without a handler fails at import,
 
 # Kinds that name one municipality: an unknown place name is asked back even when another
 # place was found
-_ONE_PLACE: frozenset[Kind] = frozenset({"compare", "lookup", "position", "series", "sheet"})
+_ONE_PLACE: frozenset[Kind] = frozenset(
+    {"compare", "lookup", "position", "series", "sheet", "versus"}
+)
+# Kinds whose tables have no ward rows at all: a ward is answered for its city, said first
+_CITY_ONLY: frozenset[Kind] = frozenset({"sheet", "viewpoint", "series"})
 
 
 @dataclass
@@ -108,19 +115,18 @@ class Answerer:
             )
         used = Used()
         for span, code in q.corrected:
-            used.note(f"「{span}」は「{self.geo.munis[code].name}」として回答しています。")
-        for span, code in q.wards:
-            used.note(
-                f"{span}は区単位の値がない指標があるため、{self.geo.munis[code].name}全体の値でお答えしています。"
-            )
+            used.note(f"「{span}」は「{self.geo.full_name(code)}」として回答しています。")
         for span, _codes in q.unknown_places:
             if not _codes:
                 used.note(f"「{span}」という市区町村は見つかりませんでした。")
+        for line in guide.unsupported_lines(self.context, q):
+            used.cannot(line)
+        q = self._wards_to_cities(q, used)
         result = HANDLERS[q.kind](self.context, q, used)
         paths: tuple[str, ...] = ()
         if render and result.charts:
             paths = tuple(str(charts.render(c, self.chart_dir)) for c in result.charts)
-        body = "\n".join(result.lines)
+        body = "\n".join([*used.unmet, *result.lines])
         if used.notes:
             body += "\n" + "\n".join(f"（注）{n}" for n in used.notes)
         footer = self.context.footer(used)
@@ -133,9 +139,33 @@ class Answerer:
             sample=used.sample,
         )
 
+    def _wards_to_cities(self, q: Query, used: Used) -> Query:
+        """Kinds whose tables have no ward rows answer for the city, saying so first; ranks and
+        averages only highlight the asked places, so a ward is its city there."""
+        wards = [c for c in q.munis if self.geo.munis[c].level == "designated_city_ward"]
+        if not wards or q.kind in ("lookup", "compare", "position", "versus", "age"):
+            return q
+        if q.kind in _CITY_ONLY:
+            what = {"sheet": "指標一覧", "viewpoint": "2つの観点の区分", "series": "将来推計"}
+            for c in wards:
+                city = self.geo.resolve_unit(c)
+                used.cannot(
+                    f"{self.geo.full_name(c)}の{what[q.kind]}はお答えできません"
+                    f"（政令市の区の値がある表は住民基本台帳だけです）。"
+                    f"{self.geo.full_name(city)}全体についてお答えします。"
+                )
+        cities: list[str] = []
+        for c in q.munis:
+            city = self.geo.resolve_unit(c)
+            if city not in cities:
+                cities.append(city)
+        return replace(q, munis=tuple(cities))
+
     def chart_specs(self, text: str | Prepared) -> list[Chart]:
         """The charts an answer would render (used by the benchmark to time rendering alone)."""
         q = self.parser.parse(text)
         if q.ambiguous is not None:
             return []
-        return list(HANDLERS[q.kind](self.context, q, Used()).charts)
+        used = Used()
+        q = self._wards_to_cities(q, used)
+        return list(HANDLERS[q.kind](self.context, q, used).charts)

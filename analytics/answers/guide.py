@@ -47,3 +47,39 @@ def unknown_indicator(ctx: Context, q: Query, used: Used) -> Answer:
     if opts:
         lines.insert(1, "もしかして: " + "、".join(o.label for o in opts[:5]))
     return Answer(lines, options=opts)
+
+
+_AGE_OFFER = (
+    "お答えできる年齢の区分は 65歳以上・75歳以上・85歳以上の人口（住民基本台帳 2023年1月1日）と、"
+    "75歳以上・85歳以上の将来推計（社人研 2015〜2045年）、"
+    "5歳階級の年齢別人口（住民基本台帳。90〜94歳・95〜99歳・100歳以上を含む）です"
+)
+
+
+def unsupported_lines(ctx: Context, q: Query) -> list[str]:
+    """First lines for what the tables cannot hold: another age band, men and women apart."""
+    out: list[str] = []
+    place = "・".join(ctx.name(c) for c in q.munis[:3])
+    if not place and q.prefs:
+        place = "・".join(ctx.geo.prefs[p].name for p in q.prefs)
+    prefix = f"{place}の" if place else ""
+    for what, why in q.unsupported:
+        if why == "age":
+            band = "前期高齢者（65〜74歳）" if what == "前期高齢者" else what
+            example = (
+                f"「{ctx.name(q.munis[0])}の85歳以上人口」「{ctx.name(q.munis[0])}の年齢別人口」"
+                if q.munis
+                else "「茨木市の85歳以上人口」「茨木市の年齢別人口」"
+            )
+            out.append(f"{prefix}{band}の人口はお答えできません。{_AGE_OFFER}（例: {example}）。")
+        elif why == "sex":
+            out.append(
+                "男女別の値はお答えできません（同梱の表は男女計だけです）。男女計の値を示します。"
+            )
+    return out
+
+
+def unsupported(ctx: Context, q: Query, used: Used) -> Answer:
+    """Nothing answerable is left once the unsupported part is set aside: the first lines
+    (``unsupported_lines``) already say what can be answered instead."""
+    return Answer([])

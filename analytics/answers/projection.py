@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import replace
 
-from analytics.answers.common import Answer, Context, Used
+from analytics.answers.common import IPSS_RANGE, Answer, Context, Used
 from analytics.catalog import Indicator
 from analytics.chart_spec import LineChart
 from analytics.number_format import fmt_number, fmt_signed
@@ -18,44 +18,68 @@ def series(ctx: Context, q: Query, used: Used) -> Answer:
     ind = next(ctx.ind(i) for i in q.indicators if ctx.ind(i).is_projection)
     lines: list[str] = []
     for c in q.munis:
-        lines += lines_for(ctx, ind, c, replace(q, years=()), used)
+        lines += lines_for(ctx, ind, c, replace(q, years=(), period=None), used)
     prefs = [] if q.munis else list(q.prefs or [])
     for p in prefs:
         vals = {y: s.pref_values.get(p) for y in IPSS_YEARS if (s := ctx.store.series(ind.id, y))}
         lines.append(
-            f"{ctx.geo.prefs[p].name}の{ind.name}: "
+            f"{ctx.geo.prefs[p].name}全体の{ind.name}: "
             + " → ".join(f"{y}年 {fmt_number(v, '人')}" for y, v in vals.items())
         )
-        used.add(ind, ctx.store.series(ind.id, IPSS_YEARS[0]))
-    for y in IPSS_YEARS:
-        used.sources.setdefault(ind.source, set()).add(y)
+    used.add_years(ind, IPSS_YEARS)
     ch = line_chart(ctx, ind, list(q.munis), used, prefs)
     return Answer(lines, [ch] if ch else [])
 
 
 def lines_for(ctx: Context, ind: Indicator, code: str, q: Query, used: Used) -> list[str]:
+    """The projection of one place: every year, or the years asked (and their change)."""
     m = ctx.geo.munis[code]
+    if m.level == "designated_city_ward":
+        city = ctx.unit_of(code)
+        used.cannot(
+            f"{ctx.name(code)}の{ind.name}はお答えできません（社人研の推計には政令市の区の値が"
+            f"ありません）。{ctx.name(city)}全体の値を示します。"
+        )
+        code = city
+    label = ctx.name(code, True)
     vals = {y: s.values.get(code) for y in IPSS_YEARS if (s := ctx.store.series(ind.id, y))}
-    used.add(ind, ctx.store.series(ind.id, IPSS_YEARS[0]))
-    for y in IPSS_YEARS:
-        used.sources.setdefault(ind.source, set()).add(y)
     if all(v is None for v in vals.values()):
-        return [f"{m.label}の{ind.name}はデータがありません（{ctx.missing_reason(ind, code)}）。"]
+        used.add_years(ind, IPSS_YEARS)
+        return [f"{label}の{ind.name}はデータがありません（{ctx.missing_reason(ind, code)}）。"]
+    src = ctx.catalog.sources[ind.source].short
+    asked = q.years_asked
+    if asked:
+        shown: list[int] = []
+        for y in asked:
+            if y not in vals:
+                near = min(IPSS_YEARS, key=lambda h: (abs(h - y), -h))
+                used.cannot(
+                    f"{ctx.measure(ind)}の{y}年の値はありません（{IPSS_RANGE}）。"
+                    f"{near}年の値を示します。"
+                )
+                y = near
+            if y not in shown:
+                shown.append(y)
+        used.add_years(ind, shown)
+        rel = f"（{q.relative}）" if q.relative and len(shown) == 1 else ""
+        head = "、".join(f"{y}年{rel} {fmt_number(vals[y], '人')}" for y in shown)
+        out = [f"{label}の{ind.name}（{src}）: {head}"]
+        if len(shown) >= 2:
+            a, b = shown[0], shown[-1]
+            va, vb = vals[a], vals[b]
+            if va is not None and vb is not None and va:
+                out.append(
+                    f"{a}年→{b}年の変化: {fmt_signed(vb - va, '人')}"
+                    f"（{fmt_signed((vb / va - 1) * 100, '%', 1)}）"
+                )
+        return out
+    used.add_years(ind, IPSS_YEARS)
+    head = " → ".join(f"{y}年 {fmt_number(v, '人')}" for y, v in vals.items())
+    out = [f"{label}の{ind.name}（{src}）: {head}"]
     base = ctx.store.base_year
     end = base + 10
-    if q.years:
-        shown = [y for y in q.years if y in vals]
-        head = "、".join(f"{y}年 {fmt_number(vals[y], '人')}" for y in shown)
-        if not shown:
-            used.note(
-                f"推計は 2015〜2045 年の5年ごとです（{'、'.join(map(str, q.years))}年はありません）。"
-            )
-            head = "、".join(f"{y}年 {fmt_number(v, '人')}" for y, v in vals.items())
-    else:
-        head = " → ".join(f"{y}年 {fmt_number(v, '人')}" for y, v in vals.items())
-    out = [f"{m.label}の{ind.name}（{ctx.catalog.sources[ind.source].short}）: {head}"]
     v0, v1 = vals.get(base), vals.get(end)
-    if v0 is not None and v1 is not None:
+    if v0 is not None and v1 is not None and v0:
         out.append(
             f"今後10年（{base}年→{end}年）の増加: {fmt_signed(v1 - v0, '人')}"
             f"（{fmt_signed((v1 / v0 - 1) * 100, '%', 1)}）"
@@ -68,6 +92,7 @@ def line_chart(
 ) -> LineChart | None:
     series: list[tuple[str, tuple[float | None, ...]]] = []
     for c in codes:
+        c = ctx.unit_of(c)
         vals = tuple(
             (s.values.get(c) if (s := ctx.store.series(ind.id, y)) else None) for y in IPSS_YEARS
         )

@@ -1,52 +1,96 @@
-"""The top (or bottom) N municipalities of a scope (kind ``rank``)."""
+"""The top (or bottom) N municipalities of a scope (kind ``rank``), one block per measure asked.
+
+The order is the one the question asked: an explicit 多い/高い/少ない/低い decides (「増加数が
+多い…ベスト5」 is largest first), then 上位/トップ/一番 and 下位; ベスト/ワースト alone follow
+the indicator (the heading then says how the word was read). The heading states the measure,
+the exact period and how many municipalities have a value; the ones without are listed."""
 
 from __future__ import annotations
 
 from analytics.answers.common import Answer, Context, Used
-from analytics.chart_spec import BarChart
+from analytics.catalog import Indicator
+from analytics.chart_spec import BarChart, Chart
 from analytics.query import Query
 
 
 def answer(ctx: Context, q: Query, used: Used) -> Answer:
-    ind = ctx.ind(q.indicators[0])
-    scope = ctx.default_scope(q)
+    lines: list[str] = []
+    chart_list: list[Chart] = []
+    for ind_id in q.indicators:
+        block, chart = _one(ctx, q, ctx.ind(ind_id), used)
+        lines += block
+        if chart is not None and not chart_list:
+            chart_list.append(chart)
+    return Answer(lines, chart_list)
+
+
+def _one(ctx: Context, q: Query, ind: Indicator, used: Used) -> tuple[list[str], BarChart | None]:
     s = ctx.series_for(ind, q, used)
     if s is None:
-        return Answer([f"{ind.name}のデータがありません。"])
+        return [f"{ctx.measure(ind)}のデータがありません。"], None
     desc = q.order != "asc"
-    codes = ctx.scope_codes(scope)
+    word = ctx.more_less(ind, desc)
+    if q.ward_scope:
+        city = q.ward_scope
+        codes = ctx.geo.wards_of(city)
+        scope_label, unit = ctx.name(city), "区"
+        if not any(s.values.get(c) is not None for c in codes):
+            used.cannot(
+                f"{scope_label}の区ごとの{ctx.measure(ind)}はお答えできません"
+                f"（{ctx.table_name(ind, s)}には政令市の区の値がありません）。"
+                "区ごとの値があるのは住民基本台帳（2023年1月1日）の人口・65歳以上・75歳以上・"
+                "85歳以上人口です。"
+            )
+            return [], None
+    else:
+        scope = ctx.default_scope(q)
+        codes = ctx.scope_codes(scope)
+        scope_label, unit = ctx.scope_name(scope), "市町村"
     ranked = ctx.ranked(s, codes, desc)
-    n = q.top_n or 10
-    word = "高い" if desc else "低い"
-    if ind.unit.startswith("人") and not ind.is_percent:
-        word = "多い" if desc else "少ない"
-    when = f"今後10年: {ctx.period(s)}" if s.end_year else ctx.period(s)
-    lines = [
-        f"{ctx.scope_name(scope)}で{ind.name}が{word}市町村（{when}）上位{min(n, len(ranked))}位です。"
-    ]
-    multi = scope is None or len(scope) > 1
+    missing = [c for c in codes if s.values.get(c) is None]
+    n = len(ranked) if q.all_rows else (q.top_n or 10)
     top = ranked[:n]
+    read_as = ""
+    if q.order_word in ("ベスト", "ワースト"):
+        read_as = f"「{q.order_word}」は{word}順と読みました。"
+    have = f"値のある{len(ranked)}{unit}中" if missing else f"{len(ranked)}{unit}中"
+    head = (
+        f"{scope_label}で{ctx.heading(ind, s)}が{word}{unit}: "
+        f"{word}順に上位{len(top)}（{have}）です。{read_as}"
+    )
+    lines = [head]
     for c, v in top:
         rank = 1 + sum(1 for _, x in ranked if (x > v if desc else x < v))
-        lines.append(f"{rank}. {ctx.name(c, multi)} {ctx.fmt(ind, v)}")
+        lines.append(f"{rank}. {_label(ctx, c, q, unit)} {ctx.fmt(ind, v)}")
+    shown = {k for k, _ in top}
     for c in q.munis:
-        if c not in {k for k, _ in top} and s.values.get(c) is not None:
-            pos = ctx.position(s, c, scope, ind)
-            lines.append(f"（{ctx.name(c)}: {ctx.fmt(ind, s.values[c])}、{pos}）")
-    missing = ctx.missing_in(s, codes)
+        mine = s.values.get(c)
+        if c not in shown and mine is not None and c in codes:
+            rank = 1 + sum(1 for _, x in ranked if (x > mine if desc else x < mine))
+            lines.append(f"（{ctx.name(c)}: {ctx.fmt(ind, mine)}、{have} {word}順に{rank}位）")
     if missing:
-        shown = "、".join(ctx.name(c, multi) for c in missing[:5])
+        names = "、".join(_label(ctx, c, q, unit) for c in missing[:5])
         more = f" ほか{len(missing) - 5}" if len(missing) > 5 else ""
-        lines.append(f"データなし（順位の対象外）: {shown}{more}（{len(missing)}市町村）")
-        if scope is None and ind.source == "ipss2018":
+        lines.append(f"データなし（順位の対象外）: {names}{more}（{len(missing)}{unit}）")
+        if ind.source == "ipss2018" and any(ctx.geo.munis[c].pref_code == "07" for c in missing):
             used.note("社人研（平成30年推計）には福島県の市町村別の推計がありません。")
+    if not top:
+        return lines, None
     chart = BarChart(
-        title=f"{ind.name}（{when}・{ctx.scope_name(scope)}）{word}順",
-        labels=tuple(ctx.name(c, False) for c, _ in top),
+        title=f"{ctx.measure(ind)}（{ctx.when(s)}・{scope_label}）{word}順",
+        labels=tuple(ctx.geo.munis[c].name for c, _ in top),
         values=tuple(v for _, v in top),
         highlight=tuple(i for i, (c, _) in enumerate(top) if c in q.munis),
         unit=ind.unit,
         note=ctx.chart_note(used),
         horizontal=True,
     )
-    return Answer(lines, [chart] if top else [])
+    return lines, chart
+
+
+def _label(ctx: Context, code: str, q: Query, unit: str) -> str:
+    if unit == "区":
+        return ctx.geo.munis[code].name
+    scope = ctx.default_scope(q)
+    multi = scope is None or len(scope) > 1
+    return ctx.name(code, multi)

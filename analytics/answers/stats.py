@@ -1,15 +1,29 @@
-"""Mean, median and range over a scope (kind ``stats``), by prefecture when several."""
+"""Mean, median and range over a scope (kind ``stats``), with the whole area's own value
+(府全体・近畿全体・全国) where the table has it, by prefecture when several."""
 
 from __future__ import annotations
 
 import statistics
+from collections.abc import Sequence
 
 from analytics.answers import projection
 from analytics.answers.common import Answer, Context, Used
 from analytics.chart_spec import BarChart, Chart
+from analytics.geo import KINKI_PREFS
 from analytics.number_format import fmt_number
 from analytics.query import Query
-from analytics.tables import IPSS_YEARS
+from analytics.tables import IPSS_YEARS, KINKI, NATION
+
+
+def whole_key(scope: Sequence[str] | None) -> str | None:
+    """The ``pref_values`` key of a scope's whole-area value."""
+    if scope is None:
+        return NATION
+    if tuple(sorted(scope)) == KINKI_PREFS:
+        return KINKI
+    if len(scope) == 1:
+        return scope[0]
+    return None
 
 
 def answer(ctx: Context, q: Query, used: Used) -> Answer:
@@ -18,7 +32,7 @@ def answer(ctx: Context, q: Query, used: Used) -> Answer:
     chart_list: list[Chart] = []
     for ind_id in q.indicators:
         ind = ctx.ind(ind_id)
-        if ind.is_projection and not q.years and not q.munis:
+        if ind.is_projection and not q.years_asked and not q.munis:
             prefs = list(scope or [])
             lines.append(f"{ind.name}（{ctx.catalog.sources[ind.source].short}）")
             for p in prefs[:7]:
@@ -28,45 +42,45 @@ def answer(ctx: Context, q: Query, used: Used) -> Answer:
                     if (s := ctx.store.series(ind.id, y))
                 }
                 lines.append(
-                    f"・{ctx.geo.prefs[p].name}: "
+                    f"・{ctx.geo.prefs[p].name}全体: "
                     + " → ".join(f"{y}年 {fmt_number(v, '人')}" for y, v in vals.items())
                 )
-                used.add(ind, ctx.store.series(ind.id, IPSS_YEARS[0]))
-                for y in IPSS_YEARS:
-                    used.sources.setdefault(ind.source, set()).add(y)
+            used.add_years(ind, IPSS_YEARS)
             ch = projection.line_chart(ctx, ind, [], used, prefs[:7])
             if ch and not chart_list:
                 chart_list.append(ch)
             continue
         s = ctx.series_for(ind, q, used)
         if s is None:
-            lines.append(f"{ind.name}のデータがありません。")
+            lines.append(f"{ctx.measure(ind)}のデータがありません。")
             continue
         codes = ctx.scope_codes(scope)
         nums = [v for c in codes if (v := s.values.get(c)) is not None]
         if not nums:
-            lines.append(f"{ctx.scope_name(scope)}の{ind.name}はデータがありません。")
+            lines.append(f"{ctx.scope_name(scope)}の{ctx.heading(ind, s)}はデータがありません。")
             continue
         mean, med = statistics.fmean(nums), statistics.median(nums)
-        when = f"今後10年: {ctx.period(s)}" if s.end_year else ctx.period(s)
-        lines.append(f"{ctx.scope_name(scope)}の{ind.name}（{when}、{len(nums)}市町村）")
+        missing = len(codes) - len(nums)
+        have = f"値のある{len(nums)}市町村" if missing else f"{len(nums)}市町村"
+        lines.append(f"{ctx.scope_name(scope)}の{ctx.heading(ind, s)}（{have}）")
         lines.append(
             f"・市町村の平均 {ctx.fmt(ind, mean)}、中央値 {ctx.fmt(ind, med)}"
             f"（最小 {ctx.fmt(ind, min(nums))}〜最大 {ctx.fmt(ind, max(nums))}）"
         )
-        if scope is not None and len(scope) >= 1 and s.pref_values:
+        key = whole_key(scope)
+        if key is not None and s.pref_values.get(key) is not None:
+            lines.append(f"・{ctx.scope_name(scope)}全体の値: {ctx.fmt(ind, s.pref_values[key])}")
+        if scope is not None and len(scope) > 1 and s.pref_values:
             for p in scope[:7]:
                 pv = s.pref_values.get(p)
                 if pv is not None:
                     lines.append(f"・{ctx.geo.prefs[p].name}全体: {ctx.fmt(ind, pv)}")
-        missing = ctx.missing_in(s, codes)
         if missing:
-            lines.append(
-                f"・データなし: {len(missing)}市町村（平均・中央値の計算から除いています）"
-            )
+            lines.append(f"・データなし: {missing}市町村（平均・中央値の計算から除いています）")
         for c in q.munis:
-            if s.values.get(c) is not None:
-                lines.append(f"・{ctx.name(c)}: {ctx.fmt(ind, s.values[c])}")
+            read, v = ctx.value(ind, s, c, used)
+            if v is not None:
+                lines.append(f"・{ctx.name(read)}: {ctx.fmt(ind, v)}")
         if not chart_list:
             if scope is not None and len(scope) == 1:
                 bar = ctx.pref_bar(ind, s, scope, list(q.munis), used)
@@ -86,7 +100,7 @@ def answer(ctx: Context, q: Query, used: Used) -> Answer:
                 if meds:
                     chart_list.append(
                         BarChart(
-                            title=f"{ind.name}の府県別中央値（{ctx.period(s)}）",
+                            title=f"{ctx.measure(ind)}の府県別中央値（{ctx.when(s)}）",
                             labels=tuple(x for x, _ in meds),
                             values=tuple(v for _, v in meds),
                             unit=ind.unit,

@@ -32,6 +32,14 @@ VIEWPOINTS = {
 }
 
 
+QUADRANT_NAMES = {
+    "upper_right": "右上",
+    "lower_right": "右下",
+    "upper_left": "左上",
+    "lower_left": "左下",
+}
+
+
 def answer(ctx: Context, q: Query, used: Used) -> Answer:
     lines: list[str] = []
     chart_list: list[Chart] = []
@@ -48,7 +56,10 @@ def answer(ctx: Context, q: Query, used: Used) -> Answer:
             groups = list(q.prefs)
         else:
             groups = list(KINKI_PREFS)
-        lines.append(f"■{vp['title']}（{ix.name} × {iy.name}、各府県の中央値で4つに区分）")
+        lines.append(
+            f"■{vp['title']}（{ctx.heading(ix, sx)} × {ctx.heading(iy, sy)}、"
+            "各府県の中央値で4つに区分）"
+        )
         for p in groups:
             codes = ctx.scope_codes((p,))
             pts = [
@@ -81,7 +92,7 @@ def answer(ctx: Context, q: Query, used: Used) -> Answer:
                         labels=tuple(ctx.name(c) for c, _, _ in pts),
                         xs=tuple(x for _, x, _ in pts),
                         ys=tuple(y for _, _, y in pts),
-                        xlabel=f"{ix.name}（{ctx.period(sx)}、%）",
+                        xlabel=f"{ctx.measure(ix)}（{ctx.period(sx)}、%）",
                         ylabel=f"{iy.name}（{iy.unit}）",
                         xline=mx,
                         yline=my,
@@ -113,15 +124,19 @@ def quadrant(ctx: Context, key: str, code: str, scope: Sequence[str], used: Used
     my = statistics.median(p[2] for p in pts)
     hx = "高い" if x > mx else "低い"
     hy = "高い" if y > my else "低い"
-    concern = x > mx and ((y < my) if key == "prevention" else (y > my))
-    verdict = (
-        f"→ 「{vp['concern']}」の象限です。"
-        if concern
-        else f"→ 「{vp['concern']}」の象限ではありません。"
-    )
+    quad = ("右" if x > mx else "左") + ("上" if y > my else "下")
+    concern_quad = QUADRANT_NAMES[str(vp["quadrant"])]
+    mx_name, my_name = ctx.measure(ix), ctx.measure(iy)
+    if quad == concern_quad:
+        verdict = f"→ {quad}の象限、「{vp['concern']}」とされる象限です。"
+    else:
+        verdict = (
+            f"→ {quad}の象限（{mx_name}が{hx[:-1]}く、{my_name}が{hy}）です。"
+            f"「{vp['concern']}」とされるのは{concern_quad}の象限です。"
+        )
     return (
-        f"{ix.name}（{ctx.period(sx)}） {ctx.fmt(ix, x)}（中央値 {ctx.fmt(ix, mx)}より{hx}）、"
-        f"{iy.name} {ctx.fmt(iy, y)}（中央値 {ctx.fmt(iy, my)}より{hy}） {verdict}"
+        f"{mx_name}（{ctx.when(sx)}） {ctx.fmt(ix, x)}（中央値 {ctx.fmt(ix, mx)}より{hx}）、"
+        f"{my_name}（{ctx.when(sy)}） {ctx.fmt(iy, y)}（中央値 {ctx.fmt(iy, my)}より{hy}） {verdict}"
     )
 
 
