@@ -5,6 +5,7 @@ It reads the spec values of ``analytics.chart_spec`` and never imports ``analyti
 
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -44,14 +45,64 @@ def render_to(chart: Chart, path: Path) -> None:
         tmp.replace(path)
 
 
+_PT_PX = DPI / 72  # pixels per point
+
+
+def _units(text: str) -> float:
+    """Width of ``text`` in full-width characters (Latin letters and digits count about half)."""
+    return sum(1.0 if unicodedata.east_asian_width(c) in "WFA" else 0.6 for c in text)
+
+
+def _wrap(text: str, width_px: float, size_pt: float) -> list[str]:
+    """Lines of ``text`` that each fit ``width_px`` at ``size_pt`` (every label stays inside)."""
+    per_line = max(8.0, width_px / (size_pt * _PT_PX * 1.05))
+    lines: list[str] = []
+    for part in text.split("\n"):
+        line = ""
+        for ch in part:
+            if line and _units(line + ch) > per_line:
+                lines.append(line)
+                line = ""
+            line += ch
+        lines.append(line)
+    return lines
+
+
 def _left_margin(labels: Sequence[str], width_in: float) -> float:
-    longest = max((len(x) for x in labels), default=4)
+    longest = max((_units(x) for x in labels), default=4)
     return min(0.5, (longest * _CHAR_PX + 24) / (width_in * DPI))
 
 
-def _finish(fig: Figure, note: str) -> None:
-    if note:
-        fig.text(0.01, 0.01, note, fontsize=7.5, color="#444444", ha="left", va="bottom")
+def _fit_labels(labels: Sequence[str], width_in: float) -> list[str]:
+    """Shorten labels longer than the widest left margin allows (with 「…」)."""
+    room = (0.5 * width_in * DPI - 24) / _CHAR_PX
+    out = []
+    for lab in labels:
+        while _units(lab) > room and len(lab) > 2:
+            lab = lab[:-2] + "…"
+        out.append(lab)
+    return out
+
+
+def _title(fig: Figure, ax: Any, title: str) -> int:
+    """Set the title wrapped to the figure's width; returns the number of lines."""
+    lines = _wrap(title, fig.bbox.width * 0.9, 11)
+    ax.set_title("\n".join(lines), fontsize=11)
+    return len(lines)
+
+
+def _finish(fig: Figure, note: str) -> int:
+    """Draw the source note at the bottom, wrapped; returns the number of lines."""
+    if not note:
+        return 0
+    lines = _wrap(note, fig.bbox.width - 2 * 0.01 * fig.bbox.width, 7.5)
+    fig.text(0.01, 0.01, "\n".join(lines), fontsize=7.5, color="#444444", ha="left", va="bottom")
+    return len(lines)
+
+
+def _extra(lines: int, size_pt: float, height_in: float) -> float:
+    """Figure fraction taken by the lines beyond the first."""
+    return max(0, lines - 1) * size_pt * 1.25 * _PT_PX / (height_in * DPI)
 
 
 def _bar(c: BarChart) -> Figure:
@@ -62,11 +113,21 @@ def _bar(c: BarChart) -> Figure:
         ax = fig.add_subplot()
         colors = [HIGHLIGHT if i in c.highlight else BASE for i in range(n)]
         ax.barh(range(n), c.values, color=colors)
-        ax.set_yticks(range(n), labels=list(c.labels), fontsize=8)
+        ax.set_yticks(range(n), labels=_fit_labels(c.labels, 7.5), fontsize=8)
         ax.invert_yaxis()
+        lo, hi = ax.get_xlim()
         for lab, v in c.ref_lines:
             ax.axvline(v, color="#555555", linestyle="--", linewidth=1)
-            ax.text(v, -0.7, f" {lab}", fontsize=8, color="#555555", va="bottom")
+            right = hi > lo and (v - lo) / (hi - lo) > 0.7  # keep the words inside the image
+            ax.text(
+                v,
+                -0.7,
+                f"{lab} " if right else f" {lab}",
+                fontsize=8,
+                color="#555555",
+                va="bottom",
+                ha="right" if right else "left",
+            )
         ax.set_xlabel(c.unit)
     else:
         fig = Figure(figsize=(7.5, 4.2))
@@ -82,20 +143,25 @@ def _bar(c: BarChart) -> Figure:
             ax.axhline(v, color="#555555", linestyle="--", linewidth=1)
             ax.text(n - 0.5, v, f"{lab} ", fontsize=8, color="#555555", ha="right", va="bottom")
         ax.set_ylabel(c.unit)
-    ax.set_title(c.title, fontsize=11)
+    t_lines = _title(fig, ax, c.title)
+    n_lines = _finish(fig, c.note)
     ax.grid(axis="x" if (c.horizontal or n > 12) else "y", alpha=0.3)
     if c.horizontal or n > 12:
         fig.subplots_adjust(
-            left=_left_margin(c.labels, 7.5),
-            right=0.96,
-            top=1 - 0.45 / height,
-            bottom=0.75 / height,
+            left=_left_margin(_fit_labels(c.labels, 7.5), 7.5),
+            right=0.95,
+            top=1 - 0.45 / height - _extra(t_lines, 11, height),
+            bottom=0.75 / height + _extra(n_lines, 7.5, height),
         )
     else:
-        longest = max((len(x) for x in c.labels), default=2)
+        longest = max((_units(x) for x in c.labels), default=2)
         bottom = 0.14 + (0.022 * longest if n > 5 else 0.0)
-        fig.subplots_adjust(left=0.11, right=0.97, top=0.9, bottom=min(0.45, bottom))
-    _finish(fig, c.note)
+        fig.subplots_adjust(
+            left=0.11,
+            right=0.97,
+            top=0.9 - _extra(t_lines, 11, 4.2),
+            bottom=min(0.45, bottom) + _extra(n_lines, 7.5, 4.2),
+        )
     return fig
 
 
@@ -117,14 +183,19 @@ def _line(c: LineChart) -> Figure:
         style = {"color": HIGHLIGHT, "linewidth": 2.4} if i in c.highlight else {"linewidth": 1.6}
         ax.plot([p[0] for p in pts], [p[1] for p in pts], marker="o", label=label, **style)
     ax.set_xticks(list(c.years))
-    ax.set_title(c.title, fontsize=11)
+    t_lines = _title(fig, ax, c.title)
     ax.set_ylabel(c.unit)
     ax.grid(alpha=0.3)
     ax.yaxis.set_major_formatter(matplotlib.ticker.FuncFormatter(lambda v, _p: f"{v:,.0f}"))
     if len(c.series) > 1:
         ax.legend(fontsize=8)
-    fig.subplots_adjust(left=0.13, right=0.97, top=0.9, bottom=0.15)
-    _finish(fig, c.note)
+    n_lines = _finish(fig, c.note)
+    fig.subplots_adjust(
+        left=0.13,
+        right=0.96,
+        top=0.9 - _extra(t_lines, 11, 4.2),
+        bottom=0.15 + _extra(n_lines, 7.5, 4.2),
+    )
     return fig
 
 
@@ -135,16 +206,26 @@ def _scatter(c: ScatterChart) -> Figure:
     ax.scatter([c.xs[i] for i in others], [c.ys[i] for i in others], color=BASE, s=22)
     for i in c.highlight:
         ax.scatter([c.xs[i]], [c.ys[i]], color=HIGHLIGHT, s=60, zorder=3)
+    ax.axvline(c.xline, color="#555555", linestyle="--", linewidth=1)
+    ax.axhline(c.yline, color="#555555", linestyle="--", linewidth=1)
+    (x0, x1), (y0, y1) = ax.get_xlim(), ax.get_ylim()
+    for i in c.highlight:
+        # A label near the right or top edge is written on the other side of its point, so
+        # every name stays inside the image
+        fx = (c.xs[i] - x0) / (x1 - x0) if x1 > x0 else 0.5
+        fy = (c.ys[i] - y0) / (y1 - y0) if y1 > y0 else 0.5
+        left, below = fx > 0.7, fy > 0.9
         ax.annotate(
             c.labels[i],
             (c.xs[i], c.ys[i]),
-            xytext=(6, 6),
+            xytext=(-6 if left else 6, -6 if below else 6),
             textcoords="offset points",
             fontsize=10,
             color=HIGHLIGHT,
+            ha="right" if left else "left",
+            va="top" if below else "bottom",
+            annotation_clip=False,
         )
-    ax.axvline(c.xline, color="#555555", linestyle="--", linewidth=1)
-    ax.axhline(c.yline, color="#555555", linestyle="--", linewidth=1)
     if c.quadrant_text:
         x = 0.98 if "right" in c.quadrant else 0.02
         y = 0.97 if "upper" in c.quadrant else 0.03
@@ -161,10 +242,15 @@ def _scatter(c: ScatterChart) -> Figure:
         )
     ax.set_xlabel(c.xlabel)
     ax.set_ylabel(c.ylabel)
-    ax.set_title(c.title, fontsize=11)
+    t_lines = _title(fig, ax, c.title)
     ax.grid(alpha=0.3)
-    fig.subplots_adjust(left=0.11, right=0.97, top=0.92, bottom=0.14)
-    _finish(fig, c.note)
+    n_lines = _finish(fig, c.note)
+    fig.subplots_adjust(
+        left=0.11,
+        right=0.96,
+        top=0.92 - _extra(t_lines, 11, 5.4),
+        bottom=0.14 + _extra(n_lines, 7.5, 5.4),
+    )
     return fig
 
 
