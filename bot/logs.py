@@ -13,7 +13,7 @@ import logging
 # logger → the lowest level it may log at
 FLOORS = {
     "slack_sdk": logging.INFO,
-    "slack_bolt": logging.INFO,
+    "slack_bolt": logging.WARNING,  # its signature check logs the refused body at INFO
     "bot.slack.bolt": logging.INFO,
     "urllib3": logging.INFO,
     "websocket": logging.INFO,
