@@ -14,7 +14,7 @@ import logging
 FLOORS = {
     "slack_sdk": logging.INFO,
     "slack_bolt": logging.WARNING,  # its signature check logs the refused body at INFO
-    "bot.slack.bolt": logging.INFO,
+    "bot.slack.bolt": logging.WARNING,  # Bolt copies this level to its middleware loggers
     "urllib3": logging.INFO,
     "websocket": logging.INFO,
     "sqlalchemy.engine": logging.WARNING,
