@@ -16,7 +16,7 @@ from dataclasses import replace
 from typing import Any
 
 from bot.core import understand as u
-from bot.core.ports import ConversationStore, DataAnswerer
+from bot.core.ports import ConversationStore, DataAnswerer, LearnedWordings
 from bot.core.replies import CardChoice, DataReply, Inbound, Option, Reply, ReplyKind
 from bot.core.router import Router
 from bot.core.state import (
@@ -82,12 +82,13 @@ class Engine:
         store: ConversationStore,
         matcher: Matcher | None = None,
         data: DataAnswerer | None = None,
+        learned: LearnedWordings | None = None,
     ) -> None:
         self.kb = kb
         self.store = store
         self.matcher = matcher or Matcher(kb)
         self.data = data
-        self.router = Router(self.matcher, data)
+        self.router = Router(self.matcher, data, learned)
 
     # -- entry point ----------------------------------------------------------------------
     def handle(self, msg: Inbound) -> Reply:

@@ -7,6 +7,7 @@ conversation store and to the indicator answerer only through these.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any, Protocol
 
 from bot.core.replies import DataReply
@@ -27,6 +28,25 @@ class DataAnswerer(Protocol):
     def choose(self, option_id: str, context: Mapping[str, Any]) -> DataReply:
         """Continue a pending data question with an option of a previous ``DataReply``."""
         ...
+
+
+@dataclass(frozen=True)
+class LearnedWording:
+    """A reviewer's decision on a wording: its card (and situation), or None: off-topic."""
+
+    card: str | None
+    situation: int | None = None
+    assignment: int = 0  # the assignment's id, for the log and for undo
+
+
+class LearnedWordings(Protocol):
+    """Wordings reviewers assigned from the review queue (implemented in ``bot.storage``).
+
+    Consulted before the matcher on every turn; an assignment stored by one process must be
+    seen by every process within seconds, without a restart.
+    """
+
+    def lookup(self, text: Prepared) -> LearnedWording | None: ...
 
 
 class ConversationStore(Protocol):

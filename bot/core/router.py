@@ -7,8 +7,8 @@ import re
 from dataclasses import dataclass
 from typing import Literal
 
-from bot.core.ports import DataAnswerer
-from bot.matching.matcher import Matcher, MatchResult
+from bot.core.ports import DataAnswerer, LearnedWording, LearnedWordings
+from bot.matching.matcher import CardScore, Matcher, MatchResult, SituationScore
 from bot.text.clauses import asks_for_number, is_fact_request, is_long_worry
 from bot.text.prepared import Prepared, prepare
 
@@ -32,13 +32,20 @@ class Route:
     intent: Intent
     match: MatchResult | None = None
     data_score: float = 0.0
-    reason: Literal["", "fact"] = ""  # why an input is declined: a request for a fact
+    reason: Literal["", "fact", "reviewed"] = ""  # why declined: a fact request, a reviewer
+    learned: LearnedWording | None = None  # the reviewer's assignment this route follows
 
 
 class Router:
-    def __init__(self, matcher: Matcher, data: DataAnswerer | None = None) -> None:
+    def __init__(
+        self,
+        matcher: Matcher,
+        data: DataAnswerer | None = None,
+        learned: LearnedWordings | None = None,
+    ) -> None:
         self.matcher = matcher
         self.data = data
+        self.learned = learned
 
     def route(self, text: str | Prepared) -> Route:
         p = prepare(text)
@@ -46,6 +53,10 @@ class Router:
             return Route("unknown")
         if _HELP.match(p.compact):
             return Route("help")
+        if self.learned is not None and (hit := self.learned.lookup(p)) is not None:
+            if hit.card is None:
+                return Route("unknown", reason="reviewed", learned=hit)
+            return Route("hint", _assigned(self.matcher.match(p), hit), learned=hit)
         data_score = self.data.detect(p) if self.data is not None else 0.0
         # a data question asks for a number about a place; a worry citing figures stays one
         if data_score >= 0.5 and asks_for_number(p.raw) and not is_long_worry(p.raw):
@@ -56,3 +67,18 @@ class Router:
         if result.confidence == "none":
             return Route("unknown", result, data_score)
         return Route("hint", result, data_score)
+
+
+REVIEWED = "担当者が登録した言い回し"
+
+
+def _assigned(result: MatchResult, hit: LearnedWording) -> MatchResult:
+    """The match with the reviewer's card first and confident (its situation first too)."""
+    assert hit.card is not None
+    top = CardScore(hit.card, max([1.0, *(c.score for c in result.cards)]), (REVIEWED,))
+    cards = (top, *(c for c in result.cards if c.card != hit.card))
+    situations = result.situations if result.top and result.top.card == hit.card else ()
+    if hit.situation is not None:
+        first = SituationScore(hit.situation, 1.0, (REVIEWED,))
+        situations = (first, *(s for s in situations if s.n != hit.situation))
+    return MatchResult(result.query, cards, "confident", situations)
