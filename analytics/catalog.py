@@ -16,6 +16,8 @@ from bot.text.normalize import squeeze
 
 DIRECTIONS = ("higher_better", "higher_worse", "neutral")
 
+_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml when installed
+
 
 class CatalogError(ValueError):
     """The catalog file is malformed (message in Japanese, naming the entry)."""
@@ -96,7 +98,7 @@ class Catalog:
 def load_catalog(path: Path) -> Catalog:
     """Read and check the catalog; errors name the entry and the field in Japanese."""
     try:
-        raw: Any = yaml.safe_load(path.read_text(encoding="utf-8"))
+        raw: Any = yaml.load(path.read_text(encoding="utf-8"), Loader=_LOADER)
     except (OSError, yaml.YAMLError) as exc:
         raise CatalogError(f"指標カタログ {path} を読み込めません: {exc}") from exc
     sources = {

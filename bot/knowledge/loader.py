@@ -63,6 +63,9 @@ def _fmt_path(path: PathT) -> str:
     return out
 
 
+_Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
 class _Doc:
     """A parsed YAML document with the source position of every node."""
 
@@ -73,8 +76,13 @@ class _Doc:
         text = file.read_text(encoding="utf-8")
         self.data: Any = None
         try:
-            node = yaml.compose(text, Loader=yaml.SafeLoader)
-            self.data = yaml.safe_load(text)
+            # one pass, in libyaml when it is there: the nodes keep their marks for messages
+            loader = _Loader(text)
+            try:
+                node = loader.get_single_node()
+                self.data = loader.construct_document(node) if node is not None else None
+            finally:
+                loader.dispose()
         except yaml.MarkedYAMLError as exc:
             mark = exc.problem_mark or exc.context_mark
             line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)
