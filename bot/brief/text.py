@@ -15,12 +15,13 @@ def plain(brief: Brief | Document) -> str:
     for sec in doc.sections:
         lines += ["", f"■ {sec.heading}"]
         for block in sec.blocks:
-            lines += _plain_block(block)
+            lines += block_lines(block)
     lines += ["", "出典: " + "／".join(doc.sources)]
     return "\n".join(lines)
 
 
-def _plain_block(block: Block) -> list[str]:
+def block_lines(block: Block) -> list[str]:
+    """One block as plain-text lines (also Block Kit's, which adds its own markup)."""
     if isinstance(block, Para):
         return [("  " if block.small else "") + block.text]
     if isinstance(block, Bullets):

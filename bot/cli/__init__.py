@@ -1,7 +1,7 @@
 """``hintbot`` command line. The environment is read here (and only here) into ``Settings``.
 
 The commands live in one module per group (``advisor``, ``indicators``, ``serve``, ``survey``,
-``ops``), each with ``register(sub)``; every handler has the one signature described in
+``brief``, ``ops``), each with ``register(sub)``; every handler has the one signature described in
 ``bot.cli.base``. This module assembles the parser and runs the chosen handler.
 """
 
@@ -12,7 +12,7 @@ import logging
 import sys
 from collections.abc import Sequence
 
-from bot.cli import advisor, indicators, ops, serve, survey
+from bot.cli import advisor, brief, indicators, ops, serve, survey
 from bot.cli.base import HANDLER
 from bot.errors import UserError
 from bot.knowledge.loader import KnowledgeError
@@ -24,7 +24,7 @@ DESCRIPTION = f"""地域づくりヒントBot — 地域づくりの悩みに合
 {SOURCE_NOTE}"""
 
 # the command groups, in the order of ``hintbot --help``
-GROUPS = (advisor, indicators, serve, survey, ops)
+GROUPS = (advisor, indicators, serve, survey, brief, ops)
 
 
 def build_parser() -> argparse.ArgumentParser:
