@@ -18,8 +18,9 @@ from bot.logs import hold_library_loggers
 from bot.runtime import Runtime, build_runtime
 from bot.settings import Settings
 from bot.slack.advisor import SlackAdvisor
+from bot.slack.brief_views import BriefAccess, brief_service
 from bot.slack.client import add_rate_limit_retry, make_web_client, require
-from bot.slack.listeners import register_listeners
+from bot.slack.listeners import commands, register_listeners, views
 from bot.slack.survey_views import SurveyAccess, survey_context
 from bot.survey.context import SurveyContext
 
@@ -75,4 +76,7 @@ def create_app(
     rt = runtime
     surveys = SurveyAccess.of(survey) if survey else SurveyAccess(lambda: survey_context(rt))
     register_listeners(app, SlackAdvisor(runtime), surveys)
+    briefs = BriefAccess(lambda: brief_service(rt, surveys.get()), claim=rt.store.claim_event)
+    commands.register_brief(app, briefs)
+    views.register_brief(app, briefs)
     return app

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import yaml
 
+from bot.slack.brief_views import BRIEF_COMMAND, VISIT_COMMAND
 from bot.slack.listeners.commands import COMMAND
 from bot.slack.listeners.shortcuts.consult_message import CALLBACK_ID
 from bot.slack.survey_views import REGISTER_COMMAND, SURVEY_COMMAND
@@ -22,7 +23,11 @@ def test_manifest_declares_every_surface_the_app_handles() -> None:
         COMMAND,
         SURVEY_COMMAND,
         REGISTER_COMMAND,
+        BRIEF_COMMAND,
+        VISIT_COMMAND,
     ]
+    for command in features["slash_commands"]:
+        assert len(command["description"]) <= 100  # Slack's limit for a command description
     [shortcut] = features["shortcuts"]
     assert shortcut["callback_id"] == CALLBACK_ID and shortcut["type"] == "message"
     assert shortcut["name"] == "このメッセージで相談"

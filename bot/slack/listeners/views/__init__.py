@@ -1,4 +1,4 @@
-"""View submissions: the survey modal."""
+"""View submissions: the survey modal and the visit-record modal."""
 
 from __future__ import annotations
 
@@ -6,7 +6,8 @@ from typing import Any
 
 from slack_bolt import Ack, App
 
-from bot.slack.listeners.views import survey_submission
+from bot.slack.brief_views import VISIT_VIEW, BriefAccess
+from bot.slack.listeners.views import survey_submission, visit_submission
 from bot.slack.survey_views import SURVEY_VIEW, SurveyAccess
 
 
@@ -15,3 +16,10 @@ def register(app: App, surveys: SurveyAccess) -> None:
         survey_submission.handle(surveys.get(), ack, body)
 
     app.view(SURVEY_VIEW)(on_survey_submission)
+
+
+def register_brief(app: App, briefs: BriefAccess) -> None:
+    def on_visit_submission(ack: Ack, body: dict[str, Any]) -> None:
+        visit_submission.handle(briefs, ack, body)
+
+    app.view(VISIT_VIEW)(on_visit_submission)
