@@ -205,7 +205,7 @@ class Gazetteer:
         i, n = 0, len(text)
         while i < n:
             found: Hit | None = None
-            for length in range(min(self._max_len, n - i), 1, -1):
+            for length in range(min(self._max_len, n - i), 0, -1):
                 s = text[i : i + length]
                 if s in self._forms:
                     if _is_kana(s) and not _kana_word(text, i, i + length):

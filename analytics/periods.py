@@ -27,9 +27,10 @@ _SINGLE = re.compile(rf"(?<![\d.,])({_TOKEN})(年度?)?")
 _KANJI = "〇一二三四五六七八九"
 _NUM = r"(\d{1,2}|[一二三四五六七八九十]{1,3})"
 _AHEAD = re.compile(rf"(?:今後|これから|向こう|この先|先)の?{_NUM}年")
-_AFTER = re.compile(rf"{_NUM}年後")
-_BEFORE = re.compile(rf"{_NUM}年前")
-_WITHIN = re.compile(rf"{_NUM}年間?で")
+_AFTER = re.compile(rf"(?<![\d]){_NUM}年後")
+_BEFORE = re.compile(rf"(?<![\d]){_NUM}年前")
+_WITHIN = re.compile(rf"(?<![\d]){_NUM}年間?で")
+_NOW_AND = re.compile(r"(?:今|いま|現在|足元)(?:と|から|→|より)")
 
 
 def kanji_number(text: str) -> int:
@@ -120,6 +121,7 @@ def parse_period(text: str, base_year: int) -> Period:
             n = kanji_number(m.group(1))
             span, relative = (base_year, base_year + n), f"今後{n}年"
             cut(m)
+    now_and = _NOW_AND.search(masked) if span is None else None
     since = _SINCE.search(masked) if span is None else None
     for m in _SINGLE.finditer(masked):
         token, nen = m.group(1), m.group(2)
@@ -130,6 +132,9 @@ def parse_period(text: str, base_year: int) -> Period:
         y = year_of(token)
         if y not in years:
             years.append(y)
+    if now_and is not None and len(years) == 1 and years[0] != base_year:
+        span = (min(base_year, years[0]), max(base_year, years[0]))
+        years = []
     if since is not None and span is None:
         y0 = year_of(since.group(1))
         others = [y for y in years if y != y0]

@@ -21,12 +21,20 @@ from bot.text.prepared import Prepared
 RANK_WORDS = re.compile(
     r"高い|低い|多い|少ない|大きい|小さい|トップ|上位|下位|ワースト|ベスト|ランキング|順に|並べ|"
     r"高め|低め|ランク|多い順|少ない順|高い順|低い順|降順|昇順|一番|いちばん|最も|もっとも|"
-    r"最多|最少|最大|最小|最高|最低|多く|少なく|高く|低く"
+    r"最多|最少|最大|最小|最高|最低|多く|少なく|高く|低く|安い|安く|高額|低額"
+)
+# 「高齢化率が40%以上の市町村」: a threshold instead of a number of places
+THRESHOLD = re.compile(
+    r"(\d+(?:\.\d+)?)(万)?(%|パーセント|人|円|ポイント)?"
+    r"(以上|超え|超|を超える|を超えた|より高い|より多い|未満|以下|を下回る|より低い|より少ない)"
 )
 # The explicit words that decide the order of a ranking (「増加数が多い…ベスト5」 is largest first)
-HIGH_WORDS = re.compile(r"多い|多く|高い|高く|大きい|大きく|高め|多め|最多|最高|最大|降順|上回")
+HIGH_WORDS = re.compile(
+    r"多い|多く|高い|高く|大きい|大きく|高め|多め|最多|最高|最大|降順|上回|高額|多そう|高そう"
+)
 LOW_WORDS = re.compile(
-    r"少ない|少なく|低い|低く|小さい|小さく|低め|少なめ|最少|最低|最小|昇順|下回"
+    r"少ない|少なく|低い|低く|小さい|小さく|低め|少なめ|最少|最低|最小|昇順|下回|安い|安く|"
+    r"低額|少なそう|低そう"
 )
 TOP_WORDS = re.compile(r"トップ|上位|ランキング|ランク|一番|いちばん|最も|もっとも")
 BOTTOM_WORDS = re.compile(r"下位")
@@ -105,11 +113,34 @@ WARD_SCOPE = re.compile(
 )
 
 
+# Everyday spellings read as the catalog's: 75才 → 75歳, 75+ → 75歳以上
+_SPELLINGS = ((re.compile(r"(\d)才"), r"\1歳"), (re.compile(r"(\d{2})(?:歳)?\+"), r"\1歳以上"))
+# Short forms staff type that the catalog does not list (the catalog is data, kept as is)
+EXTRA_FORMS = {
+    "高齢率": "aging_rate",
+    "後期高齢率": "late_aging_rate",
+    "後期高齢者割合": "late_aging_rate",
+    "高齢者割合": "aging_rate",
+    "高齢者の比率": "aging_rate",
+    "後期高齢者の比率": "late_aging_rate",
+    "後期高齢者の人口": "pop75",
+    "後期高齢者の数": "pop75",
+    "後期高齢者人数": "pop75",
+    "住基人口": "juki_total",
+    "住基の人口": "juki_total",
+    "住民基本台帳の人口": "juki_total",
+}
+
+
 def text_views(question: str | Prepared) -> tuple[str, str]:
     """(as typed, squeezed). A turn the engine prepared is already squeezed: not again here."""
     if isinstance(question, Prepared):
-        return question.raw, question.squeezed
-    return question, squeeze(question)
+        raw, text = question.raw, question.squeezed
+    else:
+        raw, text = question, squeeze(question)
+    for pattern, repl in _SPELLINGS:
+        text = pattern.sub(repl, text)
+    return raw, text
 
 
 @dataclass(frozen=True)
@@ -154,6 +185,7 @@ class Query:
     order_word: str = ""  # the word that decided the order (多い, 低い, ワースト, 上位 …)
     top_n: int | None = None
     all_rows: bool = False
+    threshold: tuple[str, float, str] | None = None  # (">=" | ">" | "<" | "<=", value, unit)
     viewpoints: tuple[str, ...] = ()
     ambiguous: Ambiguity | None = None
     unknown_places: tuple[tuple[str, tuple[str, ...]], ...] = ()  # (span, nearest codes)
@@ -163,6 +195,7 @@ class Query:
     unsupported: tuple[tuple[str, str], ...] = ()  # (what, why-kind): ("90歳以上", "age")
     basis: str = ""  # versus: "mean" | "median" | "whole"
     wants_future: bool = False  # 推計・将来・推移 … asked
+    table: str = ""  # a source named in the question: "juki2023" | "census2020" | "ipss2018"
     unknown_indicator: str = ""
     indicator_suggestions: tuple[str, ...] = ()
     notes: tuple[str, ...] = field(default=())
@@ -205,6 +238,9 @@ class Parser:
 
     def __post_init__(self) -> None:
         self._forms = self.catalog.surface_forms()
+        for form, ind in EXTRA_FORMS.items():
+            if ind in self.catalog.by_id():
+                self._forms.setdefault(form, ind)
         self._max = max(len(k) for k in self._forms)
 
     # ------------------------------------------------------------ indicators
@@ -284,6 +320,8 @@ class Parser:
     ) -> list[str]:
         """75歳以上人口 + 増加率 → the increase rate, 増加数と増加率 → both, 現在の → 住民基本台帳."""
         fam = POP_FAMILY.get(ind)
+        if ind == "census_pop" and CURRENT.search(text) and not FUTURE_WORDS.search(text):
+            return ["juki_total"]  # 「住基の人口」「現在の人口」 are the 住民基本台帳's
         if fam is None:
             return [ind]
         if ind != fam and not changes:
@@ -413,6 +451,9 @@ class Parser:
         elif ONE_WORDS.search(text) and len(munis) != 1:
             top_n = 1
         order, order_word = self._order(text, indicators)
+        threshold = _threshold(text)
+        if threshold is not None and top_n is None:
+            order = "asc" if threshold[0] in ("<", "<=") else "desc"
         # Wards of one 政令市 ranked
         ward_scope = ""
         masked_text = "".join(masked)
@@ -442,6 +483,9 @@ class Parser:
         kind = self._kind(
             text, indicators, munis, prefs, viewpoints, top_n, national, region, ward_scope
         )
+        listable = kind in ("stats", "position", "lookup") and len(munis) != 1
+        if threshold is not None and indicators and listable:
+            kind = "rank"
         if kind == "unsupported" and not unsupported:
             kind = "unknown_indicator"
         if kind == "unknown_indicator":
@@ -461,7 +505,8 @@ class Parser:
             order=order,
             order_word=order_word,
             top_n=top_n,
-            all_rows=bool(ALL_WORDS.search(text)),
+            all_rows=bool(ALL_WORDS.search(text)) or threshold is not None,
+            threshold=threshold,
             viewpoints=tuple(viewpoints),
             ambiguous=ambiguous,
             unknown_places=tuple(unknown),
@@ -471,6 +516,7 @@ class Parser:
             unsupported=tuple(unsupported),
             basis=basis,
             wants_future=bool(FUTURE_WORDS.search(text)),
+            table=_table(text),
             unknown_indicator=unknown_ind,
             indicator_suggestions=suggestions,
         )
@@ -594,3 +640,29 @@ class Parser:
         if prefs or national or region:
             return "stats"
         return "stats"
+
+
+def _threshold(text: str) -> tuple[str, float, str] | None:
+    m = THRESHOLD.search(text)
+    if m is None:
+        return None
+    value = float(m.group(1)) * (10_000 if m.group(2) else 1)
+    unit = "%" if m.group(3) in ("%", "パーセント") else (m.group(3) or "")
+    word = m.group(4)
+    if word == "以上":
+        return (">=", value, unit)
+    if word == "以下":
+        return ("<=", value, unit)
+    if word in ("未満", "を下回る", "より低い", "より少ない"):
+        return ("<", value, unit)
+    return (">", value, unit)
+
+
+def _table(text: str) -> str:
+    if re.search(r"住基|住民基本台帳", text):
+        return "juki2023"
+    if re.search(r"国勢調査|国調", text):
+        return "census2020"
+    if re.search(r"社人研|人口問題研究所", text):
+        return "ipss2018"
+    return ""

@@ -22,12 +22,9 @@ from analytics.query import (
     HELP_WORDS,
     META_WORDS,
     PLACE_LIKE,
-    POSITION_WORDS,
-    RANK_WORDS,
     SERIES_WORDS,
     SHEET_WORDS,
     STATS_WORDS,
-    TOP_N,
     VIEW_ANY,
     VIEW_BEN,
     VIEW_PREV,
@@ -42,6 +39,17 @@ from bot.storage.schema import ensure_schema
 from bot.text.prepared import Prepared
 
 COMPARE_WORDS = re.compile(r"比べ|比較|違い|差は|対比")
+# The detector keeps its own, narrower pattern words: the parser reads more forms (多く,
+# 安い, 二つ …) once a text is known to be a data question, but in a worry those words are
+# everyday language (「参加者が少なくて困っている」)
+DETECT_RANK = re.compile(
+    r"高い|低い|多い|少ない|大きい|小さい|トップ|上位|下位|ワースト|ベスト|ランキング|順に|並べ|"
+    r"高め|低め|ランク"
+)
+DETECT_TOP_N = re.compile(
+    r"(?:トップ|上位|下位|ベスト|ワースト)(\d{1,3})|(\d{1,3})(?:つ|位まで|市町村|団体|自治体|件|か所|カ所|ヶ所|市町)"
+)
+DETECT_POSITION = re.compile(r"順位|何位|位置|パーセンタイル|立ち位置|何番目|中で|内で|県内|府内")
 QUESTION_TAIL = re.compile(r"[?？]$|は$|教えて|知りたい|見せて|出して|ください")
 
 
@@ -125,11 +133,11 @@ class DataService:
             or bool(PLACE_LIKE.search(t))
         )
         has_pattern = bool(
-            RANK_WORDS.search(t)
-            or TOP_N.search(t)
+            DETECT_RANK.search(t)
+            or DETECT_TOP_N.search(t)
             or COMPARE_WORDS.search(t)
             or STATS_WORDS.search(t)
-            or POSITION_WORDS.search(t)
+            or DETECT_POSITION.search(t)
         )
         has_ind = bool(inds)
         has_meta = bool(META_WORDS.search(t) or SHEET_WORDS.search(t))

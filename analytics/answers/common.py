@@ -122,7 +122,7 @@ class Context:
 
     def measure(self, ind: Indicator) -> str:
         """The indicator's name without a period in it: the heading states the period once."""
-        return ind.name.replace(TEN_YEARS, "")
+        return ind.name.replace(TEN_YEARS, "").replace("の将来推計", "（推計）")
 
     def when(self, s: Series) -> str:
         """「2020年」, 「2020年→2040年」, 「2025年→2035年、今後10年」: the exact span, once."""
@@ -198,6 +198,12 @@ class Context:
         return (base, base + 10)
 
     def _series_for(self, ind: Indicator, q: Query, used: Used) -> Series | None:
+        if q.table and q.table != ind.source and q.table in self.catalog.sources:
+            asked = self.catalog.sources[q.table].short
+            used.cannot(
+                f"{asked}の{self.measure(ind)}はお答えできません（{self.measure(ind)}は"
+                f"{self.catalog.sources[ind.source].short}の値です）。その表の値を示します。"
+            )
         is_change = ind.id.endswith(("_increase", "_increase_rate"))
         projection_asked = any(i.startswith(("pop75", "pop85")) for i in q.indicators)
         if is_change:
@@ -313,8 +319,10 @@ class Context:
     def missing_in(self, s: Series, codes: Iterable[str]) -> list[str]:
         return [c for c in codes if s.values.get(c) is None]
 
-    def missing_reason(self, ind: Indicator, code: str) -> str:
+    def missing_reason(self, ind: Indicator, code: str, s: Series | None = None) -> str:
         m = self.geo.munis[code]
+        if s is not None and s.origin not in ("real", "sample"):
+            return f"取り込んだデータ「{s.origin}」に{m.name}の値がありません"
         if ind.source == "ipss2018" and m.pref_code == FUKUSHIMA:
             return "社人研（平成30年推計）には福島県の市町村別の推計がありません"
         if ind.source == "ipss2018" and m.level == "designated_city_ward":

@@ -34,7 +34,7 @@ def answer(ctx: Context, q: Query, used: Used) -> Answer:
             read, v = ctx.value(ind, s, c, used)
             if v is None:
                 lines.append(
-                    f"・{ctx.name(read, True)}: データなし（{ctx.missing_reason(ind, read)}）"
+                    f"・{ctx.name(read, True)}: データなし（{ctx.missing_reason(ind, read, s)}）"
                 )
                 continue
             have.append((read, v))

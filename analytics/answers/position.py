@@ -31,7 +31,7 @@ def answer(ctx: Context, q: Query, used: Used) -> Answer:
         if v is None:
             lines.append(
                 f"{ctx.name(read, True)}の{ctx.heading(ind, s)}はデータがありません"
-                f"（{ctx.missing_reason(ind, read)}）。"
+                f"（{ctx.missing_reason(ind, read, s)}）。"
             )
             continue
         if ctx.geo.munis[read].level == "designated_city_ward":

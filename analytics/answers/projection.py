@@ -18,7 +18,7 @@ def series(ctx: Context, q: Query, used: Used) -> Answer:
     ind = next(ctx.ind(i) for i in q.indicators if ctx.ind(i).is_projection)
     lines: list[str] = []
     for c in q.munis:
-        lines += lines_for(ctx, ind, c, replace(q, years=(), period=None), used)
+        lines += lines_for(ctx, ind, c, replace(q, years=()), used)
     prefs = [] if q.munis else list(q.prefs or [])
     for p in prefs:
         vals = {y: s.pref_values.get(p) for y in IPSS_YEARS if (s := ctx.store.series(ind.id, y))}
@@ -48,6 +48,10 @@ def lines_for(ctx: Context, ind: Indicator, code: str, q: Query, used: Used) -> 
         return [f"{label}の{ind.name}はデータがありません（{ctx.missing_reason(ind, code)}）。"]
     src = ctx.catalog.sources[ind.source].short
     asked = q.years_asked
+    if q.period is not None:  # every projection year of the span, then its change
+        y0, y1 = q.period
+        inside = [y for y in IPSS_YEARS if y0 < y < y1]
+        asked = (y0, *inside, y1)
     if asked:
         shown: list[int] = []
         for y in asked:
@@ -62,10 +66,11 @@ def lines_for(ctx: Context, ind: Indicator, code: str, q: Query, used: Used) -> 
                 shown.append(y)
         used.add_years(ind, shown)
         rel = f"（{q.relative}）" if q.relative and len(shown) == 1 else ""
-        head = "、".join(f"{y}年{rel} {fmt_number(vals[y], '人')}" for y in shown)
+        sep = " → " if q.period is not None else "、"
+        head = sep.join(f"{y}年{rel} {fmt_number(vals[y], '人')}" for y in shown)
         out = [f"{label}の{ind.name}（{src}）: {head}"]
         if len(shown) >= 2:
-            a, b = shown[0], shown[-1]
+            a, b = min(shown), max(shown)
             va, vb = vals[a], vals[b]
             if va is not None and vb is not None and va:
                 out.append(

@@ -10,7 +10,9 @@ from __future__ import annotations
 from analytics.answers.common import Answer, Context, Used
 from analytics.catalog import Indicator
 from analytics.chart_spec import BarChart, Chart
+from analytics.number_format import fmt_number, unit_suffix
 from analytics.query import Query
+from analytics.tables import Series
 
 
 def answer(ctx: Context, q: Query, used: Used) -> Answer:
@@ -48,6 +50,8 @@ def _one(ctx: Context, q: Query, ind: Indicator, used: Used) -> tuple[list[str],
         scope_label, unit = ctx.scope_name(scope), "市町村"
     ranked = ctx.ranked(s, codes, desc)
     missing = [c for c in codes if s.values.get(c) is None]
+    if q.threshold is not None:
+        return _over(ctx, q, ind, s, ranked, missing, scope_label, unit, used)
     n = len(ranked) if q.all_rows else (q.top_n or 10)
     top = ranked[:n]
     read_as = ""
@@ -55,8 +59,8 @@ def _one(ctx: Context, q: Query, ind: Indicator, used: Used) -> tuple[list[str],
         read_as = f"「{q.order_word}」は{word}順と読みました。"
     have = f"値のある{len(ranked)}{unit}中" if missing else f"{len(ranked)}{unit}中"
     head = (
-        f"{scope_label}で{ctx.heading(ind, s)}が{word}{unit}: "
-        f"{word}順に上位{len(top)}（{have}）です。{read_as}"
+        f"{scope_label}で{ctx.heading(ind, s)}が{word}順の上位{len(top)}{unit}です"
+        f"（{have}）。{read_as}"
     )
     lines = [head]
     for c, v in top:
@@ -77,7 +81,7 @@ def _one(ctx: Context, q: Query, ind: Indicator, used: Used) -> tuple[list[str],
     if not top:
         return lines, None
     chart = BarChart(
-        title=f"{ctx.measure(ind)}（{ctx.when(s)}・{scope_label}）{word}順",
+        title=f"{scope_label}の{ctx.heading(ind, s)} {word}順",
         labels=tuple(ctx.geo.munis[c].name for c, _ in top),
         values=tuple(v for _, v in top),
         highlight=tuple(i for i, (c, _) in enumerate(top) if c in q.munis),
@@ -86,6 +90,53 @@ def _one(ctx: Context, q: Query, ind: Indicator, used: Used) -> tuple[list[str],
         horizontal=True,
     )
     return lines, chart
+
+
+_OPS = {">=": "以上", ">": "を超える", "<": "未満", "<=": "以下"}
+
+
+def _over(
+    ctx: Context,
+    q: Query,
+    ind: Indicator,
+    s: Series,
+    ranked: list[tuple[str, float]],
+    missing: list[str],
+    scope_label: str,
+    unit: str,
+    used: Used,
+) -> tuple[list[str], BarChart | None]:
+    """「高齢化率が40%以上の市町村」: every place past the threshold, in order."""
+    assert q.threshold is not None
+    op, limit, typed = q.threshold
+    own = "%" if ind.is_percent else unit_suffix(ind.unit)
+    if typed and typed != "ポイント" and typed != own:
+        used.cannot(
+            f"{ctx.measure(ind)}は{own}で表す指標のため、「{fmt_number(limit)}{typed}」では"
+            f"判定できません。{own}で指定してください（例: 「{ctx.measure(ind)}が…{own}以上の市町村」）。"
+        )
+        return [], None
+    tests = {
+        ">=": lambda x: x >= limit,
+        ">": lambda x: x > limit,
+        "<": lambda x: x < limit,
+        "<=": lambda x: x <= limit,
+    }
+    hits = [(c, v) for c, v in ranked if tests[op](v)]
+    have = f"値のある{len(ranked)}{unit}中" if missing else f"{len(ranked)}{unit}中"
+    digits = 0 if float(limit).is_integer() else ind.decimals
+    lim = fmt_number(limit, unit_suffix(ind.unit), digits)
+    joint = "" if op == ">" else "の"
+    lines = [
+        f"{scope_label}で{ctx.heading(ind, s)}が{lim}{_OPS[op]}{joint}{unit}は "
+        f"{len(hits)}{unit}です（{have}）。"
+    ]
+    lines += [
+        f"{i}. {_label(ctx, c, q, unit)} {ctx.fmt(ind, v)}" for i, (c, v) in enumerate(hits, 1)
+    ]
+    if missing:
+        lines.append(f"データなし（判定の対象外）: {len(missing)}{unit}")
+    return lines, None
 
 
 def _label(ctx: Context, code: str, q: Query, unit: str) -> str:

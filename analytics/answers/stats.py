@@ -62,7 +62,7 @@ def answer(ctx: Context, q: Query, used: Used) -> Answer:
         mean, med = statistics.fmean(nums), statistics.median(nums)
         missing = len(codes) - len(nums)
         have = f"値のある{len(nums)}市町村" if missing else f"{len(nums)}市町村"
-        lines.append(f"{ctx.scope_name(scope)}の{ctx.heading(ind, s)}（{have}）")
+        lines.append(f"{ctx.scope_name(scope)}の{ctx.heading(ind, s)}: {have}の値")
         lines.append(
             f"・市町村の平均 {ctx.fmt(ind, mean)}、中央値 {ctx.fmt(ind, med)}"
             f"（最小 {ctx.fmt(ind, min(nums))}〜最大 {ctx.fmt(ind, max(nums))}）"

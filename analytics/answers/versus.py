@@ -41,7 +41,7 @@ def answer(ctx: Context, q: Query, used: Used) -> Answer:
         if v is None:
             lines.append(
                 f"{ctx.name(read, True)}の{ctx.heading(ind, s)}はデータがありません"
-                f"（{ctx.missing_reason(ind, read)}）。"
+                f"（{ctx.missing_reason(ind, read, s)}）。"
             )
             continue
         codes = ctx.scope_codes(scope)
