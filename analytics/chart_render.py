@@ -17,6 +17,7 @@ matplotlib.use("Agg")
 import matplotlib_fontja
 from matplotlib import font_manager
 from matplotlib.figure import Figure
+from matplotlib.transforms import blended_transform_factory
 
 from analytics.chart_spec import BarChart, Chart, LineChart, ScatterChart
 
@@ -113,19 +114,23 @@ def _bar(c: BarChart) -> Figure:
         ax = fig.add_subplot()
         colors = [HIGHLIGHT if i in c.highlight else BASE for i in range(n)]
         ax.barh(range(n), c.values, color=colors)
-        ax.set_yticks(range(n), labels=_fit_labels(c.labels, 7.5), fontsize=8)
-        ax.invert_yaxis()
+        # Names as plain texts beside the bars: 45 tick objects cost more than the drawing
+        ax.set_yticks([])
+        ax.set_ylim(n - 0.5, -1.5 if c.ref_lines else -0.5)  # room above for the line's name
+        at_left = blended_transform_factory(ax.transAxes, ax.transData)
+        for i, lab in enumerate(_fit_labels(c.labels, 7.5)):
+            ax.text(-0.01, i, lab, transform=at_left, ha="right", va="center", fontsize=8)
         lo, hi = ax.get_xlim()
         for lab, v in c.ref_lines:
             ax.axvline(v, color="#555555", linestyle="--", linewidth=1)
             right = hi > lo and (v - lo) / (hi - lo) > 0.7  # keep the words inside the image
             ax.text(
                 v,
-                -0.7,
+                -1.0,
                 f"{lab} " if right else f" {lab}",
                 fontsize=8,
                 color="#555555",
-                va="bottom",
+                va="center",
                 ha="right" if right else "left",
             )
         ax.set_xlabel(c.unit)
