@@ -98,3 +98,105 @@ def test_typo_gives_nearest_names(service: DataService) -> None:
     q = service.answerer.parser.parse("東大坂市の認定率")
     assert q.unknown_places and q.unknown_places[0][0] == "東大坂市"
     assert "27227" in q.unknown_places[0][1]
+
+
+@pytest.mark.parametrize(
+    ("text", "years", "span"),
+    [
+        ("2020→2040", (), (2020, 2040)),
+        ("2020-2040", (), (2020, 2040)),
+        ("2020〜40", (), (2020, 2040)),
+        ("2020～40年", (), (2020, 2040)),
+        ("2020年→2040年", (), (2020, 2040)),
+        ("2020年から2040年にかけて", (), (2020, 2040)),
+        ("令和7年から令和17年", (), (2025, 2035)),
+        ("R7〜R17", (), (2025, 2035)),
+        ("今後10年", (), (2025, 2035)),
+        ("これから20年で", (), (2025, 2045)),
+        ("2040年までに", (), (2025, 2040)),
+        ("2020年から10年で", (), (2020, 2030)),
+        ("今と2040年で", (), (2025, 2040)),
+        ("20年後", (2045,), None),
+        ("十年後", (2035,), None),
+        ("2040年に", (2040,), None),
+        ("2040に", (2040,), None),
+        ("令和7年", (2025,), None),
+        ("2020年と2040年", (2020, 2040), None),
+        ("人口2000人以上", (), None),
+        ("上位10", (), None),
+    ],
+)
+def test_period_forms(text: str, years: tuple[int, ...], span: tuple[int, int] | None) -> None:
+    from analytics.periods import parse_period
+    from bot.text.normalize import squeeze
+
+    p = parse_period(squeeze(text), 2025)
+    assert (p.years, p.span) == (years, span), text
+
+
+@pytest.mark.parametrize(
+    ("text", "order", "top_n"),
+    [
+        ("大阪府で85歳以上人口の増加数が多い市町村ベスト5は？", "desc", 5),
+        ("大阪府で85歳以上人口の増加数が少ない市町村ワースト5", "asc", 5),
+        ("大阪府で認定率ワースト3", "desc", 3),  # 認定率: higher is worse
+        ("大阪府で認定率ベスト3", "asc", 3),
+        ("大阪府で高齢化率の上位3", "desc", 3),
+        ("大阪府で高齢化率の下位3", "asc", 3),
+        ("大阪府で高齢化率が高い下位3", "desc", 3),  # the explicit word decides
+        ("大阪府で75歳以上人口が多い順に5つ", "desc", 5),
+        ("大阪府で75歳以上人口が少ない順に五つ", "asc", 5),
+        ("大阪府で75歳以上人口が一番多いのは？", "desc", 1),
+        ("大阪府で保険料が一番安いのは？", "asc", 1),
+        ("和歌山県で今後10年に75歳以上人口が最も減る市町村は？", "asc", 1),
+    ],
+)
+def test_ranking_words(service: DataService, text: str, order: str, top_n: int) -> None:
+    q = service.answerer.parser.parse(text)
+    assert q.kind == "rank", (text, q.kind)
+    assert (q.order, q.top_n) == (order, top_n), text
+
+
+@pytest.mark.parametrize(
+    ("text", "indicators"),
+    [
+        ("茨木市の75歳以上人口の増加数と増加率", ("pop75_increase", "pop75_increase_rate")),
+        ("茨木市の75歳以上と85歳以上の増加数", ("pop75_increase", "pop85_increase")),
+        ("茨木市の75歳以上はどれくらい増える？", ("pop75_increase", "pop75_increase_rate")),
+        ("堺市の75歳以上って2020→2040で何人増える？", ("pop75_increase",)),
+        ("堺市の75歳以上は2020→2040で何%増える？", ("pop75_increase_rate",)),
+        ("吹田市の住基の人口", ("juki_total",)),
+        ("高槻市の75才以上人口（住基）", ("juki_pop75",)),
+    ],
+)
+def test_several_measures(service: DataService, text: str, indicators: tuple[str, ...]) -> None:
+    assert service.answerer.parser.parse(text).indicators == indicators
+
+
+@pytest.mark.parametrize(
+    ("text", "bands"),
+    [
+        ("豊岡市の90歳以上の人口", ("90歳以上",)),
+        ("大阪市の80代の人口", ("80代",)),
+        ("宇治市の前期高齢者数", ("前期高齢者",)),
+        ("宇治市の65〜74歳の人口", ("65〜74歳",)),
+        ("宇治市の85歳以上人口", ()),
+        ("宇治市の短期集中予防サービス（75歳以上1万人当たり）", ()),
+    ],
+)
+def test_unsupported_age_bands(service: DataService, text: str, bands: tuple[str, ...]) -> None:
+    q = service.answerer.parser.parse(text)
+    assert tuple(b for b, k in q.unsupported if k == "age") == bands
+    if bands:
+        assert "census_pop" not in q.indicators and "juki_total" not in q.indicators
+
+
+def test_wards_keep_their_code_and_gun_forms(service: DataService) -> None:
+    p = service.answerer.parser
+    assert p.parse("伏見区の住基人口").munis == ("26109",)
+    assert p.parse("京都市伏見区の住基人口").munis == ("26109",)
+    assert p.parse("泉南郡岬町の高齢化率").munis == ("27366",)
+    assert p.parse("大阪府泉南郡岬町の高齢化率").munis == ("27366",)
+    assert p.parse("揖保郡太子町の高齢化率").munis == ("28464",)
+    q = p.parse("大阪市で75歳以上人口（住基）が多い区トップ5")
+    assert (q.kind, q.ward_scope) == ("rank", "27100")
