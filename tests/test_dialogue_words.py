@@ -231,7 +231,14 @@ def test_the_clarifying_reply_keeps_the_thread(say: Say) -> None:
         say,
         [
             ("短期集中Cを卒業した人の受け皿がなくて困ってます", {"kind": "card", "card": "04"}),
-            ("誰にどんな支援が要るのかははっきりしてない", {"kind": "card", "card": "04"}),
+            (
+                "誰にどんな支援が要るのかははっきりしてない",
+                {
+                    "kind": "countermeasures",
+                    "card": "04",
+                    "says": ("誰にどのような支援が必要なのか具体化されていない", "と受け取りました"),
+                },
+            ),
         ],
     )
 

@@ -54,6 +54,8 @@ SITUATION_COMMIT = 0.30
 SITUATION_MARGIN = 0.08
 SITUATION_CLOSE = 0.20  # two situations above this and within the margin: ask between them
 SITUATION_ONLY = 0.0  # a card with one situation: any words that are not another worry choose it
+SITUATION_STRONG = 0.5  # words this close to a situation stay an answer, whatever else matches
+OTHER_CARD_LEAD = 0.15  # how far another card must lead this one to be a new worry
 NEW_WORRY_SCORE = 0.45  # a confident match to another card this strong is a new worry
 
 Turn = tuple[Reply, ConversationState | None]
@@ -241,7 +243,9 @@ class Engine:
         order = state.order or tuple(s.n for s in card.situations)
         ans = u.answer_to_situations(p)
         if ans is not None:
-            if ans.kind == "yes":
+            if ans.kind == "yes" and (
+                u.is_plain_yes(p) or not self._describes_one(card, p, order, state.suggested)
+            ):
                 pick = (
                     state.suggested[0] if state.suggested else (order[0] if len(order) == 1 else 0)
                 )
@@ -254,7 +258,9 @@ class Engine:
                     state,
                     lead="どの状況が当てはまりますか？ 番号か、近いものの言葉でお答えください。",
                 )
-            if ans.kind == "no":
+            if ans.kind == "no" and (
+                u.is_plain_no(p) or not self._describes_one(card, p, order, state.suggested)
+            ):
                 return self._move_on(card, order, state)
             if ans.kind == "none":
                 return self._other_cards(card, state)
@@ -280,26 +286,20 @@ class Engine:
         if route.intent == "data" and self.data is not None:
             return self._data(msg, p, route_note=True)
         res = route.match
+        # another card is a new worry only when it clearly outscores this one and the words
+        # do not describe one of this card's situations well
+        here = next((c.score for c in res.cards if c.card == card.id), 0.0) if res else 0.0
         other_card = (
             res is not None
             and res.confidence == "confident"
             and res.top is not None
             and res.top.card != card.id
             and res.top.score >= NEW_WORRY_SCORE
+            and res.top.score - here >= OTHER_CARD_LEAD
+            and (top is None or top.score < SITUATION_STRONG)
         )
         commit_at = SITUATION_COMMIT if len(ranked) > 1 else SITUATION_ONLY
-        if (
-            top is not None
-            and top.score >= commit_at
-            and not other_card
-            and not (
-                len(ranked) == 1
-                and res is not None
-                and res.top
-                and res.top.card != card.id
-                and res.confidence != "none"
-            )
-        ):
+        if top is not None and top.score >= commit_at and not other_card:
             second = ranked[1] if len(ranked) > 1 else None
             if second is None or top.score - second.score >= SITUATION_MARGIN:
                 return self._understood_situation(msg, p, card, top.n, state)
@@ -337,6 +337,17 @@ class Engine:
                 "当てはまるものがなければ「どれでもない」とお書きください。",
             )
         return None
+
+    def _describes_one(
+        self, card: Card, p: Prepared, order: tuple[int, ...], suggested: tuple[int, ...]
+    ) -> bool:
+        """Whether the words clearly describe one situation of the list other than the one
+        just asked about (「はっきりしてない」 ends like a no, but names a situation; 「そこは
+        ちゃんとやってます」 names the one asked about, and is a no)."""
+        ranked = [r for r in self.matcher.rank_situations(card.id, p) if r.n in order]
+        if not ranked or ranked[0].score < SITUATION_COMMIT or ranked[0].n in suggested:
+            return False
+        return len(ranked) == 1 or ranked[0].score - ranked[1].score >= SITUATION_MARGIN
 
     def _understood_situation(
         self, msg: Inbound, p: Prepared, card: Card, n: int, state: ConversationState

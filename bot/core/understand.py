@@ -993,3 +993,15 @@ def option_by_words(p: Prepared, options: Sequence[tuple[str, str]]) -> str | No
         idx = pos - 1 if pos > 0 else len(options) + pos
         hits = [options[idx][0]] if pos and 0 <= idx < len(options) else []
     return hits[0] if len(hits) == 1 else None
+
+
+def is_plain_yes(p: Prepared) -> bool:
+    """A yes and nothing more (「はい」「そやねん」「まさにそれです」)."""
+    c = _strip_filler(p.compact)
+    return bool(_YES.match(c)) or len(c) <= 8
+
+
+def is_plain_no(p: Prepared) -> bool:
+    """A no and nothing more (「いいえ」「ちゃいます」「そこは大丈夫です」)."""
+    c = _strip_filler(p.compact)
+    return bool(_NO.match(c)) or len(c) <= 8
