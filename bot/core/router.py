@@ -57,10 +57,13 @@ class Router:
             if hit.card is None:
                 return Route("unknown", reason="reviewed", learned=hit)
             return Route("hint", _assigned(self.matcher.match(p), hit), learned=hit)
-        data_score = self.data.detect(p) if self.data is not None else 0.0
-        # a data question asks for a number about a place; a worry citing figures stays one
-        if data_score >= 0.5 and asks_for_number(p.raw) and not is_long_worry(p.raw):
-            return Route("data", data_score=data_score)
+        # a data question asks for a number about a place; a worry citing figures stays one.
+        # The cheap tests on the text's shape come first: detection scans place names.
+        data_score = 0.0
+        if self.data is not None and asks_for_number(p.raw) and not is_long_worry(p.raw):
+            data_score = self.data.detect(p)
+            if data_score >= 0.5:
+                return Route("data", data_score=data_score)
         if is_fact_request(p.raw):
             return Route("unknown", reason="fact")
         result = self.matcher.match(p)
