@@ -505,7 +505,9 @@ class Parser:
             order=order,
             order_word=order_word,
             top_n=top_n,
-            all_rows=bool(ALL_WORDS.search(text)) or threshold is not None,
+            all_rows=bool(ALL_WORDS.search(text))
+            or threshold is not None
+            or (bool(ward_scope) and top_n is None),
             threshold=threshold,
             viewpoints=tuple(viewpoints),
             ambiguous=ambiguous,
@@ -608,7 +610,7 @@ class Parser:
                 return "help"
             return "unknown_indicator"
         has_rank = bool(RANK_WORDS.search(text)) or top_n is not None
-        if ward_scope and has_rank:
+        if ward_scope:  # 「京都市の区ごとの…」: every ward of the city, when the table has them
             return "rank"
         if (
             len(munis) == 1
