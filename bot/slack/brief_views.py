@@ -54,6 +54,7 @@ VISIT_COMMAND = "/hint-visit"
 VISIT_VIEW = "visit_submit"
 DATE_BLOCK, NOTE_BLOCK, VALUE_ACTION = "visit_date", "visit_note", "value"
 TEXT_LIMIT = 2900  # a section's text stays under Slack's 3,000 characters
+MODAL_INPUT_MAX = 3000  # Slack's limit for a plain_text_input's max_length
 _MEMBER = re.compile(r"(記録: )([UW][A-Z0-9]{2,31})")
 
 BRIEF_USAGE = (
@@ -270,7 +271,7 @@ def visit_modal(svc: BriefService, code5: str, today: date | None = None) -> Vie
             element=PlainTextInputElement(
                 action_id=VALUE_ACTION,
                 multiline=True,
-                max_length=NOTE_MAX,
+                max_length=min(NOTE_MAX, MODAL_INPUT_MAX),
                 placeholder="例: 担い手の確保について、既存の地域資源の洗い出しから始めることを合意",
             ),
         ),

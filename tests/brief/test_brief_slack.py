@@ -115,6 +115,8 @@ def test_the_visit_modal_records_who_wrote_it(
     [call] = slack.fake.wait_for_calls("views.open")
     view = call.json_field("view")
     assert view["callback_id"] == "visit_submit"
+    note_input = next(b for b in view["blocks"] if b.get("block_id") == "visit_note")
+    assert note_input["element"]["max_length"] <= 3000  # Slack refuses a larger one
     assert "大阪府茨木市" in json.dumps(view, ensure_ascii=False)
     # an empty note is refused in the modal; nothing is stored
     ack = json.loads(
