@@ -462,6 +462,10 @@ def _rc() -> dict[str, Any]:
     return {
         "font.family": [font()[1]],
         "pdf.fonttype": 42,  # TrueType, embedded (subset) with a Unicode map: text extractable
+        # matplotlib sizes the PDF's font subsets by ps.fonttype: 42 keeps the whole Basic
+        # Multilingual Plane in one subset, so the font is subset and embedded once, not once
+        # per 256 glyphs (with the default 3, a brief's kanji made three copies)
+        "ps.fonttype": 42,
         "axes.unicode_minus": False,
         "pdf.compression": 6,
     }

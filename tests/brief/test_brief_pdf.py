@@ -70,6 +70,7 @@ def test_japanese_is_embedded_and_nothing_is_missing(
     for page in reader.pages:
         assert [round(float(x)) for x in page.mediabox[2:]] == [round(v) for v in A4_PT]
         fonts = page["/Resources"]["/Font"]
+        assert len(fonts) == 1  # one subset of the font for every glyph, embedded once
         for ref in fonts.values():
             font = ref.get_object()
             assert "IPAexGothic" in str(font["/BaseFont"])
