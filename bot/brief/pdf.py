@@ -19,7 +19,7 @@ import os
 import re
 import unicodedata
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -185,11 +185,13 @@ class LineOp:
     y2: float
     color: str = RULE
     width: float = 0.5
+    dashed: bool = False
 
 
 @dataclass(frozen=True)
-class BarChartOp:
-    """Horizontal bars inside the box (x, y, w, h); ``series`` share the labels."""
+class BarChart:
+    """Horizontal bars inside the box (x, y, w, h); ``series`` share the labels. The layout
+    turns it into rectangles, lines and text (``chart_ops``), each measured inside the box."""
 
     x: float
     y: float
@@ -201,10 +203,9 @@ class BarChartOp:
     xmax: float
     ref: float | None
     note: str
-    xlabel: str
 
 
-Op = TextOp | RectOp | LineOp | BarChartOp
+Op = TextOp | RectOp | LineOp
 
 
 @dataclass
@@ -344,8 +345,7 @@ class _Layout:
         if op is None:
             return
         self.need(op.h + 2)
-        placed = BarChartOp(**{**op.__dict__, "y": self.y + 1.0})
-        self.page.ops.append(placed)
+        self.page.ops += chart_ops(replace(op, y=self.y + 1.0))
         self.y += op.h + 3.0
 
 
@@ -353,14 +353,14 @@ def _short(label: str, n: int = 16) -> str:
     return label if len(label) <= n else label[: n - 1] + "…"
 
 
-def _position_chart(b: Brief, x: float, y: float) -> BarChartOp | None:
+def _position_chart(b: Brief, x: float, y: float) -> BarChart | None:
     figs = [f for f in b.sheet.figures if f.percentile is not None and not f.text.endswith("人")]
     if not figs:
         return None
     sample = any(f.sample for f in figs)
     labels = tuple(_short(f.label.split("（")[0]) + ("＊" if f.sample else "") for f in figs)
     h = min(CHART_H, 14 + 3.8 * len(figs))
-    return BarChartOp(
+    return BarChart(
         x,
         y,
         BODY_W,
@@ -371,22 +371,21 @@ def _position_chart(b: Brief, x: float, y: float) -> BarChartOp | None:
         100.0,
         50.0,
         f"＊ {SAMPLE_NOTE}" if sample else "",
-        "パーセンタイル",
     )
 
 
-def _barrier_chart(b: Brief, x: float, y: float) -> BarChartOp | None:
+def _barrier_chart(b: Brief, x: float, y: float) -> BarChart | None:
     rows = b.barriers.applying[:8]
     if not rows:
         return None
     sample = any(r.sample for r in rows)
     h = min(CHART_H, 16 + 4.8 * len(rows))
-    return BarChartOp(
+    return BarChart(
         x,
         y,
         BODY_W,
         h,
-        f"{b.name}が「当てはまる」とした課題：同じ回答の市町村の割合",
+        f"{b.name}が「当てはまる」とした課題：同じく答えた市町村の割合（%）",
         tuple(_short(f"{r.n}. {r.short}", 18) for r in rows),
         (
             (b.pref_name, tuple(round(r.pref_share, 1) for r in rows), BAR),
@@ -395,8 +394,58 @@ def _barrier_chart(b: Brief, x: float, y: float) -> BarChartOp | None:
         100.0,
         None,
         SAMPLE_NOTE if sample else "",
-        "%",
     )
+
+
+CHART_LABEL, CHART_TICK, CHART_TITLE = 6.6, 6.2, 7.6
+
+
+def chart_ops(c: BarChart) -> list[Op]:
+    """The chart as rectangles, lines and text inside its box: the title on top, the labels
+    right-aligned at the left, bars with a scale and grid below them, a legend at the right
+    when there are several series, and the note at the bottom."""
+    ops: list[Op] = [TextOp(c.x, c.y + 3.6, c.title, CHART_TITLE)]
+    label_w = max(width(lab, CHART_LABEL) for lab in c.labels) + 2.5
+    legend_w = (
+        max(width(name, CHART_TICK) for name, _v, _c in c.series) + 7.0
+        if len(c.series) > 1
+        else 3.0
+    )
+    left, right = c.x + label_w, c.x + c.w - legend_w
+    top, bottom = c.y + 6.0, c.y + c.h - (8.5 if c.note else 5.0)
+    n, k = len(c.labels), len(c.series)
+    band = (bottom - top) / n
+    bar = band * 0.8 / k
+
+    def x_of(v: float) -> float:
+        return left + (right - left) * max(0.0, min(v, c.xmax)) / c.xmax
+
+    steps = 5
+    for i in range(steps + 1):
+        v = c.xmax * i / steps
+        x = x_of(v)
+        ops.append(LineOp(x, top, x, bottom, "#e3e3e3", 0.3))
+        tick = f"{v:.0f}"
+        ops.append(TextOp(x - width(tick, CHART_TICK) / 2, bottom + 3.0, tick, CHART_TICK, MUTED))
+    for i, lab in enumerate(c.labels):
+        row = top + band * i
+        base = row + band / 2 + CHART_LABEL * MM_PER_PT * 0.35
+        ops.append(TextOp(left - 1.5 - width(lab, CHART_LABEL), base, lab, CHART_LABEL))
+        for j, (_name, values, color) in enumerate(c.series):
+            y = row + band * 0.1 + bar * j
+            ops.append(RectOp(left, y, x_of(values[i]) - left, bar * 0.92, color))
+    ops.append(LineOp(left, bottom, right, bottom, MUTED, 0.5))
+    ops.append(LineOp(left, top, left, bottom, MUTED, 0.5))
+    if c.ref is not None:
+        ops.append(LineOp(x_of(c.ref), top, x_of(c.ref), bottom, BAR_MARK, 0.7, dashed=True))
+    if k > 1:
+        for j, (name, _values, color) in enumerate(c.series):
+            y = top + 1.0 + 4.0 * j
+            ops.append(RectOp(right + 3.0, y, 2.6, 2.2, color))
+            ops.append(TextOp(right + 6.4, y + 2.1, name, CHART_TICK))
+    if c.note:
+        ops.append(TextOp(c.x, c.y + c.h - 0.8, c.note, CHART_TICK, MUTED))
+    return ops
 
 
 def layout(brief: Brief) -> list[Page]:
@@ -519,9 +568,10 @@ def _draw(page: Page, number: int, total: int) -> Any:
 
     label = _label_class()
     fig = Figure(figsize=(PAGE_W / MM_PER_IN, PAGE_H / MM_PER_IN))
-    for op in page.ops:
+    for i, op in enumerate(page.ops):
+        z = 1.0 + i / (len(page.ops) + 1)  # drawn in the order laid out (bars over grid lines)
         if isinstance(op, TextOp):
-            fig.add_artist(label(_fx(op.x), _fy(op.y), op.text, op.size, op.color))
+            fig.add_artist(label(_fx(op.x), _fy(op.y), op.text, op.size, op.color)).set_zorder(z)
         elif isinstance(op, RectOp):
             fig.add_artist(
                 Rectangle(
@@ -531,6 +581,7 @@ def _draw(page: Page, number: int, total: int) -> Any:
                     transform=fig.transFigure,
                     facecolor=op.fill,
                     edgecolor="none",
+                    zorder=z,
                 )
             )
         elif isinstance(op, LineOp):
@@ -541,10 +592,10 @@ def _draw(page: Page, number: int, total: int) -> Any:
                     transform=fig.transFigure,
                     color=op.color,
                     linewidth=op.width,
+                    linestyle="--" if op.dashed else "-",
+                    zorder=z,
                 )
             )
-        else:
-            _bars(fig, op)
     fig.add_artist(
         Line2D(
             [_fx(MARGIN_L), _fx(PAGE_W - MARGIN_R)],
@@ -561,50 +612,6 @@ def _draw(page: Page, number: int, total: int) -> Any:
         label(_fx(PAGE_W - MARGIN_R - width(num, size)), _fy(FOOTER_Y), num, size, MUTED)
     )
     return fig
-
-
-def _bars(fig: Any, op: BarChartOp) -> None:
-    """The chart inside its box: title on top, labels at the left, axis and note below."""
-    label_w = max(width(lab, 6.6) for lab in op.labels) + 3.0
-    top, bottom = 6.5, 9.5 if op.note else 7.0
-    left = op.x + label_w
-    right = op.x + op.w - (30.0 if len(op.series) > 1 else 4.0)
-    ax = fig.add_axes(
-        (
-            _fx(left),
-            _fy(op.y + op.h - bottom),
-            (right - left) / PAGE_W,
-            (op.h - top - bottom) / PAGE_H,
-        )
-    )
-    n, k = len(op.labels), len(op.series)
-    height = 0.8 / k
-    for j, (name, values, color) in enumerate(op.series):
-        pos = [i - 0.4 + height * (j + 0.5) for i in range(n)]
-        ax.barh(pos, values, height=height * 0.92, color=color, label=name or None)
-    ax.set_yticks(range(n), labels=list(op.labels), fontsize=6.6)
-    ax.invert_yaxis()
-    ax.set_xlim(0, op.xmax)
-    ax.set_ylim(n - 0.5, -0.5)
-    ax.tick_params(axis="x", labelsize=6.2, length=2, pad=1)
-    ax.tick_params(axis="y", length=0, pad=2)
-    ax.set_xlabel(op.xlabel, fontsize=6.2, labelpad=1)
-    ax.grid(axis="x", alpha=0.3, linewidth=0.4)
-    for side in ("top", "right"):
-        ax.spines[side].set_visible(False)
-    if op.ref is not None:
-        ax.axvline(op.ref, color=BAR_MARK, linewidth=0.7, linestyle="--")
-    if k > 1:
-        ax.legend(
-            fontsize=6.2,
-            loc="upper left",
-            bbox_to_anchor=(1.01, 1.0),
-            frameon=False,
-            handlelength=1.2,
-        )
-    fig.text(_fx(op.x), _fy(op.y + 4.0), op.title, fontsize=7.6, color=INK)
-    if op.note:
-        fig.text(_fx(op.x), _fy(op.y + op.h - 0.8), op.note, fontsize=6.2, color=MUTED)
 
 
 def render(pages: Sequence[Page], out: Any, *, title: str = "") -> None:

@@ -111,13 +111,18 @@ def test_the_layout_keeps_every_operation_inside_the_margins(sampled: BriefServi
     for code in (IBARAKI, "29201", "30381"):
         for page in P.layout(sampled.brief(code, today=TODAY)):
             for op in page.ops:
-                if isinstance(op, P.TextOp):
+                if isinstance(op, P.TextOp):  # text, chart labels and ticks alike
                     assert op.x >= P.MARGIN_L - 0.01
                     assert op.x + P.width(op.text, op.size) <= P.PAGE_W - P.MARGIN_R + 0.01
                     assert P.MARGIN_T <= op.y <= P.BOTTOM
-                elif isinstance(op, P.BarChartOp):
-                    assert op.x >= P.MARGIN_L and op.x + op.w <= P.PAGE_W - P.MARGIN_R + 0.01
+                elif isinstance(op, P.RectOp):  # bands and bars
+                    assert op.x >= P.MARGIN_L - 0.01 and op.w >= 0
+                    assert op.x + op.w <= P.PAGE_W - P.MARGIN_R + 0.01
                     assert op.y >= P.MARGIN_T and op.y + op.h <= P.BOTTOM
+                else:
+                    assert min(op.x1, op.x2) >= P.MARGIN_L - 0.01
+                    assert max(op.x1, op.x2) <= P.PAGE_W - P.MARGIN_R + 0.01
+                    assert min(op.y1, op.y2) >= P.MARGIN_T and max(op.y1, op.y2) <= P.BOTTOM
 
 
 def test_wrapping_keeps_the_sample_mark_whole_and_punctuation_off_line_starts() -> None:
