@@ -195,13 +195,7 @@ class Engine:
             before = ConversationState.from_json(state.undo) or ConversationState()
             return self._reask(before, "失礼しました。選び直しますので、もう一度お選びください。")
         if cmd.kind == "help":
-            return Reply(
-                "help",
-                body=help_body(self.data is not None),
-                menu=self.kb.cards,
-                source_note=True,
-                options=self._menu_options(),
-            ), state
+            return self._help(), state
         if cmd.kind == "menu":
             return self._menu(
                 "どのヒントについて知りたいですか？ お悩みを書いていただいても大丈夫です。"
@@ -555,13 +549,7 @@ class Engine:
     def _new_text(self, msg: Inbound, p: Prepared, state: ConversationState | None) -> Turn:
         route = self.router.route(p)
         if route.intent == "help":
-            return Reply(
-                "help",
-                body=help_body(self.data is not None),
-                menu=self.kb.cards,
-                source_note=True,
-                options=self._menu_options(),
-            ), state
+            return self._help(), state
         if route.intent == "data" and self.data is not None:
             return self._data(msg, p)
         if route.reason == "fact":
@@ -870,6 +858,15 @@ class Engine:
             understood=said,
         )
         return reply, new_state
+
+    def _help(self) -> Reply:
+        return Reply(
+            "help",
+            body=help_body(self.data is not None),
+            menu=self.kb.cards,
+            source_note=True,
+            options=self._menu_options(),
+        )
 
     def _menu_options(self) -> tuple[Option, ...]:
         return tuple(Option(f"card:{c.id}", label_of_card(c)) for c in self.kb.cards)
