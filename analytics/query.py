@@ -78,6 +78,12 @@ TOP_N = re.compile(
     rf"(?:トップ|上位|下位|ベスト|ワースト){_NUMERAL}|"
     rf"{_NUMERAL}(?:つ|位まで|位以内|市町村|団体|自治体|件|か所|カ所|ヶ所|市町|か所|ヵ所)"
 )
+# 「一番低い村は？」「町村の平均」: only one type of municipality (on the text with names masked)
+UNIT_TYPE = re.compile(
+    r"(?<![市町村区都令核])(町村|市|町|村)(?![町村区部内外民長役議])"
+    r"(?=は|を|で|の中|のうち|の|だけ|のみ|限定|トップ|ベスト|ワースト|上位|下位|ランキング|"
+    r"[0-9]|\?|？|$|が|に|って|と|ごと|別)"
+)
 ALL_WORDS = re.compile(r"全部|すべて|全て|全市町村|全ての市町村|全団体|全区")
 NOISE = re.compile(r"市区町村|区市町村|市町村|都道府県|府県|市町|町村|地域|全国|近畿")
 SPLIT = re.compile(
@@ -185,6 +191,7 @@ class Query:
     order_word: str = ""  # the word that decided the order (多い, 低い, ワースト, 上位 …)
     top_n: int | None = None
     all_rows: bool = False
+    unit_type: str = ""  # 市 | 町 | 村 | 町村: rank or average only that type
     threshold: tuple[str, float, str] | None = None  # (">=" | ">" | "<" | "<=", value, unit)
     viewpoints: tuple[str, ...] = ()
     ambiguous: Ambiguity | None = None
@@ -463,6 +470,10 @@ class Parser:
             and WARD_SCOPE.search(masked_text)
         ):
             ward_scope = munis[0]
+        unit_type = ""
+        if not ward_scope:
+            mt2 = UNIT_TYPE.search(masked_text)
+            unit_type = mt2.group(1) if mt2 else ""
         # Viewpoints
         viewpoints: list[str] = []
         if VIEW_PREV.search(text):
@@ -509,6 +520,7 @@ class Parser:
             or threshold is not None
             or (bool(ward_scope) and top_n is None),
             threshold=threshold,
+            unit_type=unit_type,
             viewpoints=tuple(viewpoints),
             ambiguous=ambiguous,
             unknown_places=tuple(unknown),

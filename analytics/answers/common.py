@@ -304,6 +304,13 @@ class Context:
     def scope_codes(self, prefs: Sequence[str] | None) -> list[str]:
         return self.geo.units_in(prefs)
 
+    def of_type(self, codes: Iterable[str], unit_type: str) -> list[str]:
+        """Only the 市, 町, 村 or 町村 among ``codes`` (every code when no type is asked)."""
+        if not unit_type:
+            return list(codes)
+        ends = tuple(unit_type)
+        return [c for c in codes if self.geo.munis[c].name.endswith(ends)]
+
     def scope_name(self, prefs: Sequence[str] | None) -> str:
         if prefs is None:
             return "全国"

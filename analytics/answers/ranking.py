@@ -46,8 +46,10 @@ def _one(ctx: Context, q: Query, ind: Indicator, used: Used) -> tuple[list[str],
             return [], None
     else:
         scope = ctx.default_scope(q)
-        codes = ctx.scope_codes(scope)
-        scope_label, unit = ctx.scope_name(scope), "市町村"
+        codes = ctx.of_type(ctx.scope_codes(scope), q.unit_type)
+        scope_label, unit = ctx.scope_name(scope), q.unit_type or "市町村"
+        if q.unit_type:
+            scope_label = f"{scope_label}の{q.unit_type}のうち"
     ranked = ctx.ranked(s, codes, desc)
     missing = [c for c in codes if s.values.get(c) is None]
     if q.threshold is not None:

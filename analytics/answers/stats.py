@@ -54,21 +54,23 @@ def answer(ctx: Context, q: Query, used: Used) -> Answer:
         if s is None:
             lines.append(f"{ctx.measure(ind)}のデータがありません。")
             continue
-        codes = ctx.scope_codes(scope)
+        codes = ctx.of_type(ctx.scope_codes(scope), q.unit_type)
         nums = [v for c in codes if (v := s.values.get(c)) is not None]
         if not nums:
             lines.append(f"{ctx.scope_name(scope)}の{ctx.heading(ind, s)}はデータがありません。")
             continue
         mean, med = statistics.fmean(nums), statistics.median(nums)
         missing = len(codes) - len(nums)
-        have = f"値のある{len(nums)}市町村" if missing else f"{len(nums)}市町村"
-        lines.append(f"{ctx.scope_name(scope)}の{ctx.heading(ind, s)}: {have}の値")
+        unit = q.unit_type or "市町村"
+        have = f"値のある{len(nums)}{unit}" if missing else f"{len(nums)}{unit}"
+        where = ctx.scope_name(scope) + (f"の{q.unit_type}" if q.unit_type else "")
+        lines.append(f"{where}の{ctx.heading(ind, s)}: {have}の値")
         lines.append(
-            f"・市町村の平均 {ctx.fmt(ind, mean)}、中央値 {ctx.fmt(ind, med)}"
+            f"・{unit}の平均 {ctx.fmt(ind, mean)}、中央値 {ctx.fmt(ind, med)}"
             f"（最小 {ctx.fmt(ind, min(nums))}〜最大 {ctx.fmt(ind, max(nums))}）"
         )
         key = whole_key(scope)
-        if key is not None and s.pref_values.get(key) is not None:
+        if key is not None and s.pref_values.get(key) is not None and not q.unit_type:
             lines.append(f"・{ctx.scope_name(scope)}全体の値: {ctx.fmt(ind, s.pref_values[key])}")
         if scope is not None and len(scope) > 1 and s.pref_values:
             for p in scope[:7]:
@@ -76,7 +78,7 @@ def answer(ctx: Context, q: Query, used: Used) -> Answer:
                 if pv is not None:
                     lines.append(f"・{ctx.geo.prefs[p].name}全体: {ctx.fmt(ind, pv)}")
         if missing:
-            lines.append(f"・データなし: {missing}市町村（平均・中央値の計算から除いています）")
+            lines.append(f"・データなし: {missing}{unit}（平均・中央値の計算から除いています）")
         for c in q.munis:
             read, v = ctx.value(ind, s, c, used)
             if v is not None:

@@ -200,3 +200,20 @@ def test_wards_keep_their_code_and_gun_forms(service: DataService) -> None:
     assert p.parse("揖保郡太子町の高齢化率").munis == ("28464",)
     q = p.parse("大阪市で75歳以上人口（住基）が多い区トップ5")
     assert (q.kind, q.ward_scope) == ("rank", "27100")
+
+
+@pytest.mark.parametrize(
+    ("text", "unit_type"),
+    [
+        ("奈良県で高齢化率が一番低い村は？", "村"),
+        ("大阪府で高齢化率が高い市トップ3", "市"),
+        ("大阪府の町村で75歳以上人口の増加率が高いところ", "町村"),
+        ("大阪府で高齢化率が高い市町村トップ3", ""),
+        ("大阪府の市町で高齢化率が高いところ", ""),
+        ("大阪市で高齢化率が高い区", ""),
+        ("都市部で高齢化率が高いところ", ""),
+        ("政令市の高齢化率の平均", ""),
+    ],
+)
+def test_one_type_of_municipality(service: DataService, text: str, unit_type: str) -> None:
+    assert service.answerer.parser.parse(text).unit_type == unit_type, text
