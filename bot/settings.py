@@ -44,6 +44,19 @@ class Settings:
     timezone: str = "Asia/Tokyo"
     # load the bundled sample survey (marked as sample) into an empty database, for the demo
     demo_sample: bool = True
+    # The durable reply path (README 「確実に届けるための仕組み」; fractions allowed):
+    # a worker holds an answer it is making for this long (renewed before posting); a dead
+    # worker's answers are taken over by another once it runs out
+    reply_lease_seconds: float = 45.0
+    # how often each serving process looks for answers left unposted
+    reply_sweep_seconds: float = 5.0
+    # the longest wait between two attempts at one answer (backoff 1, 2, 4 … seconds)
+    reply_retry_max_seconds: float = 60.0
+    # an answer still unposted this long after its event is given up (the person is told)
+    reply_give_up_minutes: float = 15.0
+    # HTTP: the largest request body read (bytes); larger ones are refused unread with 413.
+    # Slack's largest payloads (a modal's submission) are far below it
+    max_body_bytes: int = 1_048_576
 
     def __post_init__(self) -> None:
         if not self.database_url:
@@ -95,6 +108,16 @@ class Settings:
                     f"HINTBOT_DIGEST_LEASE_MINUTES は 0 より大きい数（分）で指定してください（値: {raw!r}）。"
                 )
             updates["digest_lease_minutes"] = lease
+        for key, attr in (
+            ("HINTBOT_REPLY_LEASE_SECONDS", "reply_lease_seconds"),
+            ("HINTBOT_REPLY_SWEEP_SECONDS", "reply_sweep_seconds"),
+            ("HINTBOT_REPLY_RETRY_MAX_SECONDS", "reply_retry_max_seconds"),
+            ("HINTBOT_REPLY_GIVE_UP_MINUTES", "reply_give_up_minutes"),
+        ):
+            if env.get(key):
+                updates[attr] = _positive(env, key)
+        if env.get("HINTBOT_MAX_BODY_BYTES"):
+            updates["max_body_bytes"] = _whole(env, "HINTBOT_MAX_BODY_BYTES", 1024)
         if env.get("HINTBOT_TIMEZONE"):
             updates["timezone"] = env["HINTBOT_TIMEZONE"]
         for key, attr in (
@@ -120,3 +143,15 @@ def _whole(env: Mapping[str, str], key: str, minimum: int) -> int:
     if not raw.isdigit() or int(raw) < minimum:
         raise UserError(f"{key} は {minimum} 以上の整数で指定してください（値: {env[key]!r}）。")
     return int(raw)
+
+
+def _positive(env: Mapping[str, str], key: str) -> float:
+    """A positive number setting (fractions allowed); a bad value names the variable."""
+    raw = env[key].strip()
+    try:
+        value = float(raw)
+    except ValueError:
+        value = -1.0
+    if not 0 < value < float("inf"):
+        raise UserError(f"{key} は 0 より大きい数で指定してください（値: {raw!r}）。")
+    return value

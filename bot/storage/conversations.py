@@ -7,7 +7,10 @@ same conversation; the log is what the bureau analyses later (and what digests s
 from __future__ import annotations
 
 import json
-from collections.abc import Collection, Mapping
+from collections.abc import Collection, Iterator, Mapping
+from contextlib import AbstractContextManager, contextmanager
+from contextvars import ContextVar
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -23,8 +26,8 @@ from sqlalchemy import (
     select,
     update,
 )
-from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.exc import IntegrityError, SQLAlchemyError
+from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from bot.storage.db import Base, session_factory
 from bot.text.normalize import storable
@@ -81,47 +84,94 @@ class ProcessedEventRow(Base):
     created_at: Mapped[datetime] = mapped_column(DateTime, index=True)
 
 
+@dataclass
+class Binding:
+    """A session a thread's store calls run in (``Store.bound``), and the first database
+    error any of them met."""
+
+    engine: Engine
+    session: Session
+    failed: BaseException | None = None
+
+
+_bound: ContextVar[Binding | None] = ContextVar("hintbot_bound_session", default=None)
+
+
+class _Borrowed(AbstractContextManager[Session]):
+    """The bound session, lent to one ``with`` block: neither committed nor closed here."""
+
+    def __init__(self, binding: Binding) -> None:
+        self.binding = binding
+
+    def __enter__(self) -> Session:
+        return self.binding.session
+
+    def __exit__(self, kind: object, exc: BaseException | None, tb: object) -> None:
+        if isinstance(exc, SQLAlchemyError) and self.binding.failed is None:
+            self.binding.failed = exc
+
+
+class _Sessions:
+    """A store's sessions: a new one per call (``()`` to read, ``begin()`` to write and
+    commit), or the session ``Store.bound`` lent to this thread for this database."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+        self._factory = session_factory(engine)
+
+    def _lent(self) -> Binding | None:
+        b = _bound.get()
+        return b if b is not None and b.engine is self.engine else None
+
+    def __call__(self) -> AbstractContextManager[Session]:
+        b = self._lent()
+        return self._factory() if b is None else _Borrowed(b)
+
+    def begin(self) -> AbstractContextManager[Session]:
+        b = self._lent()
+        return self._factory.begin() if b is None else _Borrowed(b)
+
+
 class Store:
     """Conversation state and logs, over any SQLAlchemy engine."""
 
     def __init__(self, engine: Engine, ttl: timedelta = timedelta(minutes=30)) -> None:
         self.engine = engine
         self.ttl = ttl
-        self._session = session_factory(engine)
+        self._session = _Sessions(engine)
+
+    @contextmanager
+    def bound(self, session: Session) -> Iterator[Binding]:
+        """Run this thread's calls of this store (and of any store on the same database)
+        inside ``session``'s transaction, committing nothing: a turn of the engine and what
+        the caller keeps with it are then kept together or not at all. A database error in
+        any of them is noted in ``Binding.failed`` (the engine may have caught it)."""
+        binding = Binding(self.engine, session)
+        token = _bound.set(binding)
+        try:
+            yield binding
+        finally:
+            _bound.reset(token)
 
     # -- conversations --------------------------------------------------------------------
     def load(self, key: str, now: datetime | None = None) -> tuple[dict[str, Any] | None, bool]:
         """Return (state, expired). An idle conversation past the TTL is dropped."""
         now = now or utcnow()
-        with self._session() as s:
+        with self._session.begin() as s:
             row = s.get(ConversationRow, key)
             if row is None:
                 return None, False
             if now - row.updated_at > self.ttl:
                 s.delete(row)
-                s.commit()
+                s.flush()
                 return None, True
             return dict(row.state), False
 
     def save(
         self, key: str, user: str, state: Mapping[str, Any], now: datetime | None = None
     ) -> None:
-        now = now or utcnow()
-        data = _storable(json.loads(json.dumps(dict(state), ensure_ascii=False)))
-        for attempt in range(3):
-            try:
-                with self._session.begin() as s:
-                    row = s.get(ConversationRow, key)
-                    if row is None:
-                        s.add(ConversationRow(key=key, user_id=user, state=data, updated_at=now))
-                    else:
-                        row.state = data
-                        row.updated_at = now
-                return
-            except IntegrityError:
-                # another worker inserted the same conversation first: update it instead
-                if attempt == 2:
-                    raise
+        with self._session.begin() as s:
+            put_state(s, key, user, state, now or utcnow())
 
     def exists(self, key: str, now: datetime | None = None) -> bool:
         """Whether a live (not expired) conversation exists; reads only, deletes nothing."""
@@ -137,7 +187,7 @@ class Store:
     def purge_expired(self, now: datetime | None = None) -> int:
         now = now or utcnow()
         with self._session.begin() as s:
-            res = s.execute(
+            res: Any = s.execute(
                 delete(ConversationRow).where(ConversationRow.updated_at < now - self.ttl)
             )
             return int(res.rowcount or 0)
@@ -158,29 +208,23 @@ class Store:
         now: datetime | None = None,
     ) -> int:
         with self._session.begin() as s:
-            row = ConsultationRow(
-                conversation_key=conversation,
-                user_id=user,
-                created_at=now or utcnow(),
-                text=storable(text)[:2000],
+            return add_consultation(
+                s,
+                conversation=conversation,
+                user=user,
+                text=text,
                 intent=intent,
                 confidence=confidence,
                 card=card,
                 score=score,
-                scores=scores or [],
-                meta=_storable(dict(meta or {})),
+                scores=scores,
+                meta=meta,
+                now=now,
             )
-            s.add(row)
-            s.flush()
-            return int(row.id)
 
     def update_consultation(self, cid: int, **values: Any) -> None:
-        allowed = {"card", "situation", "feedback"}
-        values = {k: v for k, v in values.items() if k in allowed}
-        if not values:
-            return
         with self._session.begin() as s:
-            s.execute(update(ConsultationRow).where(ConsultationRow.id == cid).values(**values))
+            change_consultation(s, cid, values)
 
     def consultations(self, user: str | None = None, limit: int = 100) -> list[ConsultationRow]:
         with self._session() as s:
@@ -209,9 +253,15 @@ class Store:
         self, older_than: timedelta = timedelta(days=1), now: datetime | None = None
     ) -> int:
         """Forget delivery ids older than Slack's retry window, so the table stays small."""
+        from bot.storage.outbox import purge_finished
+
         cutoff = (now or utcnow()) - older_than
         with self._session.begin() as s:
-            res = s.execute(delete(ProcessedEventRow).where(ProcessedEventRow.created_at < cutoff))
+            res: Any = s.execute(
+                delete(ProcessedEventRow).where(ProcessedEventRow.created_at < cutoff)
+            )
+            # answered (or given-up) work goes with its claim: its payload quotes the user
+            purge_finished(s, cutoff)
             return int(res.rowcount or 0)
 
     def claim_event(self, key: str, now: datetime | None = None) -> bool:
@@ -222,3 +272,72 @@ class Store:
             return True
         except IntegrityError:
             return False
+
+
+# -- one turn's writes, on the caller's session (shared with the reply outbox's turns) -----
+def put_state(s: Session, key: str, user: str, state: Mapping[str, Any], now: datetime) -> None:
+    """Insert or update a conversation's state in one statement (an upsert), so two workers
+    starting the same conversation at once never collide."""
+    data = _storable(json.loads(json.dumps(dict(state), ensure_ascii=False)))
+    values = {"key": key, "user_id": user, "state": data, "updated_at": now}
+    dialect = s.get_bind().dialect.name
+    if dialect in ("postgresql", "sqlite"):
+        from sqlalchemy.dialects import postgresql, sqlite
+
+        insert: Any = postgresql.insert if dialect == "postgresql" else sqlite.insert
+        stmt = insert(ConversationRow).values(**values)
+        stmt = stmt.on_conflict_do_update(
+            index_elements=[ConversationRow.key],
+            set_={"state": stmt.excluded.state, "updated_at": stmt.excluded.updated_at},
+        )
+        s.execute(stmt)
+        s.expire_all()  # an object loaded earlier in this session is stale now
+        return
+    row = s.get(ConversationRow, key)  # pragma: no cover - other databases
+    if row is None:
+        s.add(ConversationRow(**values))
+    else:
+        row.state, row.updated_at = data, now
+
+
+def add_consultation(
+    s: Session,
+    *,
+    conversation: str,
+    user: str,
+    text: str,
+    intent: str,
+    confidence: str | None = None,
+    card: str | None = None,
+    score: float | None = None,
+    scores: list[Any] | None = None,
+    meta: Mapping[str, str] | None = None,
+    now: datetime | None = None,
+) -> int:
+    row = ConsultationRow(
+        conversation_key=conversation,
+        user_id=user,
+        created_at=now or utcnow(),
+        text=storable(text)[:2000],
+        intent=intent,
+        confidence=confidence,
+        card=card,
+        score=score,
+        scores=scores or [],
+        meta=_storable(dict(meta or {})),
+    )
+    s.add(row)
+    s.flush()
+    return int(row.id)
+
+
+def change_consultation(s: Session, cid: int, values: Mapping[str, Any]) -> None:
+    allowed = {"card", "situation", "feedback"}
+    changes = {k: v for k, v in values.items() if k in allowed}
+    if changes:
+        s.execute(update(ConsultationRow).where(ConsultationRow.id == cid).values(**changes))
+
+
+# The reply outbox's table belongs with the claims it is recorded with: importing this module
+# (``import_models``) registers it too. At the end: it imports this module's names.
+import bot.storage.outbox  # noqa: E402, F401

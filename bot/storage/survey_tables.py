@@ -21,6 +21,7 @@ from sqlalchemy import (
     Text,
     Unicode,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -45,6 +46,10 @@ class SurveyMember(Base):
     requested_at: Mapped[datetime] = mapped_column(DateTime)
     decided_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
     decided_by: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    # the current request's id and the row's version (bumped on every change): an approval
+    # button names both, so approving is a compare-and-set (an old or second click is refused)
+    request_id: Mapped[str | None] = mapped_column(String(32), nullable=True)
+    version: Mapped[int] = mapped_column(Integer, default=0, server_default=text("0"))
 
 
 class SurveyResponse(Base):

@@ -1,0 +1,489 @@
+"""The reply outbox: acknowledged work that is kept until its reply has been posted.
+
+An event or action the advisor answers is recorded here in the same transaction as its
+de-duplication claim (``processed_events``), before Slack gets its 200. A row is a small state
+machine::
+
+    pending ──(turn kept: reply stored)──▶ pending+reply ──(posted, ts)──▶ posted ──▶ done
+       └────────────── given up after the bounded time ───────────────────▶ failed
+
+Whoever works on a row holds its *lease* (an owner token and an expiry): the worker that
+acknowledged it, a redelivery of it, or the sweeper once the lease of a dead worker has run
+out. Every step is a compare-and-set on the lease, so two workers never both post.
+
+A turn of the engine runs inside one database transaction together with storing its reply
+(``OutboxStore.run_turn``, through ``Store.bound``): the conversation state, the consultation
+log and the reply are kept all together or not at all, so a retried turn never runs the engine
+twice on the same event.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any, Literal, TypeVar
+
+from sqlalchemy import (
+    JSON,
+    DateTime,
+    Engine,
+    Index,
+    Integer,
+    String,
+    delete,
+    func,
+    or_,
+    select,
+    update,
+)
+from sqlalchemy.exc import (
+    DBAPIError,
+    IntegrityError,
+    InterfaceError,
+    OperationalError,
+    SQLAlchemyError,
+)
+from sqlalchemy.orm import Mapped, Session, mapped_column
+
+from bot.storage.conversations import ProcessedEventRow, Store, utcnow
+from bot.storage.db import Base, session_factory
+
+log = logging.getLogger("bot.storage")
+
+PENDING = "pending"  # the reply is still to be made and/or posted
+POSTED = "posted"  # the message is out (its ts is kept); its charts are still to go
+DONE = "done"
+FAILED = "failed"  # given up after the bounded time; the person was told where possible
+OPEN = (PENDING, POSTED)
+# how long new work is left to the worker that acknowledged it before the sweeper may take it
+HANDOFF = timedelta(seconds=10)
+
+T = TypeVar("T")
+
+
+class OutboxRow(Base):
+    """One acknowledged event or action and where its reply stands."""
+
+    __tablename__ = "reply_outbox"
+    __table_args__ = (
+        Index("ix_reply_outbox_due", "status", "next_attempt_at"),
+        {"info": {"personal_data": {"user_id": "delete"}}},
+    )
+
+    key: Mapped[str] = mapped_column(String(255), primary_key=True)  # = the claim's key
+    kind: Mapped[str] = mapped_column(String(16))  # consult | home
+    user_id: Mapped[str] = mapped_column(String(64), index=True)
+    payload: Mapped[dict[str, Any]] = mapped_column(JSON)  # what is needed to answer
+    status: Mapped[str] = mapped_column(String(16))
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[datetime] = mapped_column(DateTime)
+    lease_owner: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    lease_until: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
+    reply: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)  # rendered
+    channel: Mapped[str | None] = mapped_column(String(32), nullable=True)  # where it goes
+    post_tries: Mapped[int] = mapped_column(Integer, default=0)  # chat.postMessage calls begun
+    posted_ts: Mapped[str | None] = mapped_column(String(32), nullable=True)
+    last_error: Mapped[str | None] = mapped_column(String(64), nullable=True)  # an error id
+    created_at: Mapped[datetime] = mapped_column(DateTime, index=True)
+    updated_at: Mapped[datetime] = mapped_column(DateTime)
+
+
+@dataclass(frozen=True)
+class Work:
+    """What an acknowledged event or action asks for (recorded before the 200)."""
+
+    key: str
+    kind: str
+    user: str
+    payload: Mapping[str, Any]
+    # (key, seconds): accept only if no other work claimed this key within that many seconds
+    # (double clicks on a button whose message is not replaced: App Home cards)
+    once_within: tuple[str, float] | None = None
+
+
+class _Repeated(Exception):
+    """The work's ``once_within`` key was claimed within its window: a double click."""
+
+
+@dataclass(frozen=True)
+class Job:
+    """A row leased to ``token``: the holder may make the reply and post it."""
+
+    key: str
+    kind: str
+    user: str
+    payload: Mapping[str, Any]
+    status: str
+    attempts: int
+    reply: Mapping[str, Any] | None
+    channel: str | None
+    post_tries: int
+    posted_ts: str | None
+    last_error: str | None
+    created_at: datetime
+    token: str
+
+
+# new: recorded now (leased to the caller); resume: an unfinished earlier delivery, leased
+# to the caller now; done: answered or given up; busy: another worker holds it; waiting: a
+# retry is scheduled for later; claimed: claimed without an outbox row (nothing to resume)
+Accepted = Literal["new", "resume", "done", "busy", "waiting", "claimed"]
+
+
+class TurnFailed(Exception):
+    """The database failed during a turn; nothing of the turn was kept (retry later)."""
+
+
+class LeaseLost(Exception):
+    """Another worker took the row over (our lease ran out); stop without posting."""
+
+
+def transient(exc: BaseException) -> bool:
+    """A database error worth retrying at once: a lost or refused connection."""
+    if isinstance(exc, IntegrityError):
+        return False
+    if isinstance(exc, OperationalError | InterfaceError):
+        return True
+    return isinstance(exc, DBAPIError) and bool(exc.connection_invalidated)
+
+
+def retrying(fn: Callable[[], T], tries: int = 4) -> T:
+    """Run ``fn`` (one transaction) again after a lost connection, a few times, briefly."""
+    delay = 0.05
+    for attempt in range(tries):
+        try:
+            return fn()
+        except DBAPIError as exc:
+            if attempt == tries - 1 or not transient(exc):
+                raise
+            time.sleep(delay)
+            delay *= 3
+    raise AssertionError("unreachable")  # pragma: no cover
+
+
+class OutboxStore:
+    """The outbox over any SQLAlchemy engine (SQLite or PostgreSQL)."""
+
+    def __init__(self, engine: Engine, store: Store, *, lease: timedelta) -> None:
+        self.engine = engine
+        self.store = store  # the conversation store (its TTL) the turns write through
+        self.lease = lease
+        self._session = session_factory(engine)
+
+    # -- recording --------------------------------------------------------------------------
+    def accept(self, work: Work, token: str, now: datetime | None = None) -> Accepted:
+        """Claim ``work.key`` and record the work in one transaction ("new"); the caller then
+        leases it with ``acquire(…, due_only=False)`` and delivers it.
+
+        A key claimed before is not recorded again: an unfinished row nobody works on, that
+        was never started or whose retry is due, may be resumed ("resume", lease it the same
+        way); anything else says why it is left alone. ``token`` marks the row as recorded by
+        this caller, so an insert that committed although its connection was lost is ours.
+        New rows are left to their acknowledging worker for ``HANDOFF``: the sweeper takes
+        them only after that (a worker lost between acknowledging and starting).
+        """
+        now = now or utcnow()
+        key = work.key[:255]
+
+        def record() -> None:
+            with self._session.begin() as s:
+                if work.once_within is not None:
+                    wkey, span = work.once_within
+                    if not _claim_window(s, wkey[:255], timedelta(seconds=span), now):
+                        raise _Repeated(wkey)
+                s.add(ProcessedEventRow(key=key, created_at=now))
+                s.add(
+                    OutboxRow(
+                        key=key,
+                        kind=work.kind,
+                        user_id=work.user[:64],
+                        payload=dict(work.payload),
+                        status=PENDING,
+                        attempts=0,
+                        next_attempt_at=now + min(self.lease, HANDOFF),
+                        lease_owner=token,
+                        lease_until=None,
+                        post_tries=0,
+                        created_at=now,
+                        updated_at=now,
+                    )
+                )
+
+        try:
+            retrying(record)
+            return "new"
+        except _Repeated:
+            return "done"
+        except IntegrityError:
+            pass
+        return retrying(lambda: self._claimed_before(key, token, now))
+
+    def _claimed_before(self, key: str, token: str, now: datetime) -> Accepted:
+        with self._session() as s:
+            row = s.get(OutboxRow, key)
+            if row is None:
+                return "claimed"
+            if row.lease_owner == token and row.attempts == 0:
+                return "new"  # our own insert, committed although the connection was lost
+            if row.status not in OPEN:
+                return "done"
+            if row.lease_until is not None and row.lease_until > now:
+                return "busy"
+            if row.attempts > 0 and row.next_attempt_at > now:
+                return "waiting"  # a retry is scheduled (e.g. after Retry-After)
+            return "resume"
+
+    # -- leases -----------------------------------------------------------------------------
+    def acquire(
+        self, key: str, token: str, now: datetime | None = None, *, due_only: bool = True
+    ) -> bool:
+        """Lease an open row whose lease is free or expired (and, ``due_only``, that is due)."""
+        now = now or utcnow()
+        conds = [
+            OutboxRow.key == key,
+            OutboxRow.status.in_(OPEN),
+            or_(OutboxRow.lease_until.is_(None), OutboxRow.lease_until < now),
+        ]
+        if due_only:
+            conds.append(OutboxRow.next_attempt_at <= now)
+
+        def cas() -> bool:
+            with self._session.begin() as s:
+                res = s.execute(
+                    update(OutboxRow)
+                    .where(*conds)
+                    .values(
+                        lease_owner=token,
+                        lease_until=now + self.lease,
+                        attempts=OutboxRow.attempts + 1,
+                        updated_at=now,
+                    )
+                    .execution_options(synchronize_session=False)
+                )
+                return res.rowcount == 1
+
+        return retrying(cas)
+
+    def job(self, key: str, token: str) -> Job | None:
+        """The row as ``token`` holds it, or None when ``token`` does not hold its lease."""
+
+        def read() -> Job | None:
+            with self._session() as s:
+                row = s.get(OutboxRow, key)
+                if row is None or row.lease_owner != token or row.status not in OPEN:
+                    return None
+                return Job(
+                    row.key,
+                    row.kind,
+                    row.user_id,
+                    dict(row.payload or {}),
+                    row.status,
+                    row.attempts,
+                    dict(row.reply) if row.reply is not None else None,
+                    row.channel,
+                    row.post_tries,
+                    row.posted_ts,
+                    row.last_error,
+                    row.created_at,
+                    token,
+                )
+
+        return retrying(read)
+
+    def _cas(self, key: str, token: str | None, values: dict[str, Any], *extra: Any) -> bool:
+        conds = [OutboxRow.key == key, OutboxRow.status.in_(OPEN), *extra]
+        if token is not None:
+            conds.append(OutboxRow.lease_owner == token)
+
+        def run() -> bool:
+            with self._session.begin() as s:
+                res = s.execute(
+                    update(OutboxRow)
+                    .where(*conds)
+                    .values(**values)
+                    .execution_options(synchronize_session=False)
+                )
+                return res.rowcount == 1
+
+        return retrying(run)
+
+    def set_channel(self, job: Job, channel: str, now: datetime | None = None) -> bool:
+        """Remember where the reply goes (a DM opened for /hint, App Home, shortcuts)."""
+        return self._cas(
+            job.key, job.token, {"channel": channel[:32], "updated_at": now or utcnow()}
+        )
+
+    def begin_post(self, job: Job, now: datetime | None = None) -> bool:
+        """Renew the lease and count a ``chat.postMessage`` about to be made; False when
+        the lease was lost (another worker has the row: do not post)."""
+        now = now or utcnow()
+        return self._cas(
+            job.key,
+            job.token,
+            {
+                "post_tries": OutboxRow.post_tries + 1,
+                "lease_until": now + self.lease,
+                "updated_at": now,
+            },
+            OutboxRow.posted_ts.is_(None),
+        )
+
+    def record_posted(self, key: str, ts: str, *, done: bool, now: datetime | None = None) -> None:
+        """The message is out: keep its ts (whoever holds the lease: it was posted)."""
+        now = now or utcnow()
+        values: dict[str, Any] = {
+            "status": DONE if done else POSTED,
+            "posted_ts": ts[:32],
+            "last_error": None,
+            "updated_at": now,
+        }
+        if done:
+            values.update(lease_owner=None, lease_until=None)
+        self._cas(key, None, values, OutboxRow.posted_ts.is_(None))
+
+    def finish(self, key: str, now: datetime | None = None) -> bool:
+        """Posted and its charts sent (or nothing more to send): done."""
+        now = now or utcnow()
+        return self._cas(
+            key,
+            None,
+            {"status": DONE, "lease_owner": None, "lease_until": None, "updated_at": now},
+        )
+
+    def retry_later(self, job: Job, error: str, at: datetime, now: datetime | None = None) -> bool:
+        """Release the lease and schedule the next attempt at ``at``."""
+        return self._cas(
+            job.key,
+            job.token,
+            {
+                "lease_owner": None,
+                "lease_until": None,
+                "next_attempt_at": at,
+                "last_error": error[:64],
+                "updated_at": now or utcnow(),
+            },
+        )
+
+    def give_up(self, key: str, token: str | None, error: str, now: datetime | None = None) -> bool:
+        """Mark an open row failed; with ``token`` only while holding its lease, without it
+        only while nobody does."""
+        now = now or utcnow()
+        extra = (
+            ()
+            if token is not None
+            else (or_(OutboxRow.lease_until.is_(None), OutboxRow.lease_until < now),)
+        )
+        return self._cas(
+            key,
+            token,
+            {
+                "status": FAILED,
+                "lease_owner": None,
+                "lease_until": None,
+                "last_error": error[:64],
+                "updated_at": now,
+            },
+            *extra,
+        )
+
+    # -- one turn, kept with its reply ------------------------------------------------------
+    def run_turn(
+        self, job: Job, turn: Callable[[], tuple[dict[str, Any], str | None]]
+    ) -> dict[str, Any]:
+        """Run ``turn`` with the conversation store bound to one transaction (``Store.bound``)
+        and keep its result (the rendered reply and its channel) in the same transaction, if
+        ``job`` still holds its lease: the conversation state, the consultation log and the
+        reply are kept together or not at all.
+
+        Raises ``TurnFailed`` when the database failed (nothing was kept; the engine may have
+        answered with an apology, which is dropped) and ``LeaseLost`` when another worker
+        took the row over meanwhile (nothing was kept either).
+        """
+        with self._session() as s:
+            try:
+                with self.store.bound(s) as binding:
+                    reply, channel = turn()
+                if binding.failed is not None:
+                    raise TurnFailed(type(binding.failed).__name__)
+                values: dict[str, Any] = {"reply": reply, "updated_at": utcnow()}
+                if channel:
+                    values["channel"] = channel[:32]
+                res = s.execute(
+                    update(OutboxRow)
+                    .where(
+                        OutboxRow.key == job.key,
+                        OutboxRow.lease_owner == job.token,
+                        OutboxRow.status == PENDING,
+                        OutboxRow.reply.is_(None),
+                    )
+                    .values(**values)
+                    .execution_options(synchronize_session=False)
+                )
+                if res.rowcount != 1:
+                    raise LeaseLost(job.key)
+                s.commit()
+            except (TurnFailed, LeaseLost):
+                with contextlib.suppress(SQLAlchemyError):
+                    s.rollback()
+                raise
+            except SQLAlchemyError as exc:
+                with contextlib.suppress(SQLAlchemyError):
+                    s.rollback()
+                raise TurnFailed(type(exc).__name__) from exc
+        return reply
+
+    # -- the sweeper's view -----------------------------------------------------------------
+    def due(self, now: datetime | None = None, limit: int = 20) -> list[str]:
+        """Open rows whose next attempt is due and whose lease is free or expired."""
+        now = now or utcnow()
+        with self._session() as s:
+            q = (
+                select(OutboxRow.key)
+                .where(
+                    OutboxRow.status.in_(OPEN),
+                    OutboxRow.next_attempt_at <= now,
+                    or_(OutboxRow.lease_until.is_(None), OutboxRow.lease_until < now),
+                )
+                .order_by(OutboxRow.next_attempt_at)
+                .limit(limit)
+            )
+            return list(s.scalars(q))
+
+    def counts(self) -> dict[str, int]:
+        """Rows per status (for operators, tests and the benchmarks)."""
+        with self._session() as s:
+            rows = s.execute(select(OutboxRow.status, func.count()).group_by(OutboxRow.status))
+            return {str(status): int(n) for status, n in rows}
+
+    def row(self, key: str) -> OutboxRow | None:
+        with self._session() as s:
+            return s.get(OutboxRow, key)
+
+
+def _claim_window(s: Session, key: str, span: timedelta, now: datetime) -> bool:
+    """Claim ``key`` unless it was claimed within ``span`` (a compare-and-set on its time)."""
+    res: Any = s.execute(
+        update(ProcessedEventRow)
+        .where(ProcessedEventRow.key == key, ProcessedEventRow.created_at < now - span)
+        .values(created_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    if res.rowcount == 1:
+        return True
+    if s.get(ProcessedEventRow, key) is not None:
+        return False
+    s.add(ProcessedEventRow(key=key, created_at=now))
+    s.flush()  # a concurrent first click: IntegrityError, the whole acceptance rolls back
+    return True
+
+
+def purge_finished(s: Session, cutoff: datetime) -> int:
+    """Delete answered and given-up rows last changed before ``cutoff`` (on ``s``)."""
+    res: Any = s.execute(
+        delete(OutboxRow).where(OutboxRow.status.in_((DONE, FAILED)), OutboxRow.updated_at < cutoff)
+    )
+    return int(res.rowcount or 0)
