@@ -66,7 +66,10 @@ def create_app(
         # pass explicit values so Bolt does not fall back to reading the environment
         signing_secret=settings.slack_signing_secret or "",
         request_verification_enabled=True,
-        process_before_response=False,
+        # the acknowledgement functions run before the 200 (events too): each records its
+        # work in the reply outbox first, so nothing acknowledged is lost with its worker;
+        # the answers themselves run in lazy listeners after the 200
+        process_before_response=True,
         ignoring_self_events_enabled=True,
         logger=bolt_log,
         name="hintbot",

@@ -49,6 +49,8 @@ def serve_socket(settings: Settings) -> int:
     from slack_bolt.adapter.socket_mode import SocketModeHandler
     from slack_bolt.error import BoltError
 
+    from bot.runtime import build_runtime
+    from bot.slack.advisor import start_sweeper
     from bot.slack.app import create_app
 
     problem = _check_token(settings)
@@ -56,11 +58,14 @@ def serve_socket(settings: Settings) -> int:
         print(problem, file=sys.stderr)
         return 2
     executor = ThreadPoolExecutor(max_workers=10, thread_name_prefix="hintbot-listener")
+    runtime = build_runtime(settings)
     try:
-        app = create_app(settings, socket_mode=True, listener_executor=executor)
+        app = create_app(settings, runtime=runtime, socket_mode=True, listener_executor=executor)
     except BoltError as exc:
         print(f"Slack アプリを起動できませんでした: {exc}", file=sys.stderr)
         return 2
+    # answers left unposted (a restart, a lost connection, Slack's errors) are taken up again
+    sweeper = start_sweeper(runtime, app.client)
     handler = SocketModeHandler(app, app_token=settings.slack_app_token)
     stop = threading.Event()
     for sig in (signal.SIGTERM, signal.SIGINT):
@@ -75,6 +80,7 @@ def serve_socket(settings: Settings) -> int:
     drained = threading.Thread(target=executor.shutdown, kwargs={"wait": True}, daemon=True)
     drained.start()
     drained.join(SHUTDOWN_GRACE_S)
+    sweeper.stop()
     handler.close()
     print("終了しました。", file=sys.stderr, flush=True)
     return 0

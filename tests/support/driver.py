@@ -99,6 +99,39 @@ class SlackSender:
             conn.close()
 
 
+class SlackLikeSender:
+    """Sends events as Slack does: a delivery without a 200 (an error status, a dropped or
+    refused connection, a timeout) is sent again with ``X-Slack-Retry-Num`` 1, 2, 3, after
+    ``pause`` seconds (Slack waits longer; the tests and benchmarks shorten it)."""
+
+    def __init__(self, sender: SlackSender, *, retries: int = 3, pause: float = 0.5) -> None:
+        self.sender = sender
+        self.retries = retries
+        self.pause = pause
+        self.resent = 0
+        self.lost = 0  # deliveries that never got a 200
+        self._lock = threading.Lock()
+
+    def event(self, payload: dict[str, Any], *, timeout: float = 10.0) -> int | None:
+        """The final status (None: no answer at all after the retries)."""
+        status: int | None = None
+        for attempt in range(self.retries + 1):
+            if attempt:
+                with self._lock:
+                    self.resent += 1
+                time.sleep(self.pause)
+            try:
+                resp = self.sender.event(payload, retry_num=attempt or None, timeout=timeout)
+                status = resp.status
+            except (OSError, http.client.HTTPException):
+                status = None
+            if status == 200:
+                return status
+        with self._lock:
+            self.lost += 1
+        return status
+
+
 class _ThreadingWSGIServer(ThreadingMixIn, WSGIServer):
     daemon_threads = True
 
@@ -196,6 +229,23 @@ class ServeProcess:
         if self.log_path is None or not self.log_path.exists():
             return ""
         return self.log_path.read_text(errors="replace")[-4000:]
+
+    def worker_pids(self) -> list[int]:
+        """The gunicorn workers' process ids (children of the master this process became)."""
+        assert self.proc is not None
+        found = []
+        for entry in Path("/proc").iterdir():
+            if not entry.name.isdigit():
+                continue
+            try:
+                stat = (entry / "stat").read_text()
+            except OSError:
+                continue
+            # pid (comm) state ppid …; comm may hold spaces: split after the last ")"
+            fields = stat.rsplit(")", 1)[-1].split()
+            if len(fields) > 1 and int(fields[1]) == self.proc.pid:
+                found.append(int(entry.name))
+        return sorted(found)
 
     def stop(self, timeout: float = 20.0) -> None:
         if self.proc is not None and self.proc.poll() is None:

@@ -5,7 +5,14 @@ Slack. Every Web API call is recorded with its decoded body; waiting for an asyn
 is a bounded ``wait_for`` on a condition variable, never a fixed sleep.
 
 Posted messages are kept per channel (with their message metadata), so ``conversations.history``
-answers as Slack would: what a crashed digest run may already have posted can be looked up.
+and ``conversations.replies`` answer as Slack would: what a crashed digest run or a crashed
+reply may already have posted can be looked up.
+
+Faults (``inject``): any method, optionally one channel's calls only, the first N calls answer
+HTTP 500/503, 429 with or without (or with an unreadable) ``Retry-After``, ``ok: false`` with
+an error (``fatal_error``, ``channel_not_found`` …), or drop the connection without an answer;
+with ``effect=True`` the call takes effect first (the message is posted) and then fails, as a
+crash or a lost answer after Slack did the work would look.
 Message timestamps follow ``clock`` (default: the real time), so ``oldest`` filters work with
 the controllable clocks tests use.
 """
@@ -17,6 +24,7 @@ import hashlib
 import hmac
 import itertools
 import json
+import socket
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -58,6 +66,12 @@ class _Failure:
     times: int
     status: int = 200
     match: Callable[[dict[str, Any]], bool] | None = None
+    retry_after: str | None = "0"  # the 429's Retry-After header; None: no header
+    drop: bool = False  # close the connection without answering
+    effect: bool = False  # do the call first, then fail (the work is done, the answer lost)
+
+
+DROP = b"__drop__"  # _dispatch's answer for "close the connection without a response"
 
 
 def sign(signing_secret: str, body: str | bytes, timestamp: int | None = None) -> dict[str, str]:
@@ -97,6 +111,7 @@ class FakeSlack:
         self._cond = threading.Condition()
         self._ids = itertools.count(1)
         self._failures: dict[str, list[_Failure]] = {}
+        self.faults_served: list[Call] = []  # calls answered with an injected fault
         self._http: ThreadingHTTPServer | None = None
         self._http_thread: threading.Thread | None = None
         self._ws: Any = None
@@ -117,6 +132,11 @@ class FakeSlack:
                 length = int(self.headers.get("Content-Length") or 0)
                 raw = self.rfile.read(length) if length else b""
                 status, payload, headers = fake._dispatch(self.path, dict(self.headers), raw)
+                if payload == DROP:  # a lost connection: no status line at all
+                    self.close_connection = True
+                    with contextlib.suppress(OSError):
+                        self.connection.shutdown(socket.SHUT_RDWR)
+                    return
                 data = payload if isinstance(payload, bytes) else json.dumps(payload).encode()
                 self.send_response(status)
                 ctype = "text/plain" if isinstance(payload, bytes) else "application/json"
@@ -204,10 +224,38 @@ class FakeSlack:
         with self._cond:
             self._failures.setdefault(method, []).append(_Failure(error, times, 200, match))
 
-    def rate_limit(self, method: str, *, times: int = 1) -> None:
-        """Answer the next ``times`` calls with HTTP 429 and ``Retry-After: 0``."""
+    def rate_limit(self, method: str, *, times: int = 1, retry_after: str | None = "0") -> None:
+        """Answer the next ``times`` calls with HTTP 429 and ``Retry-After`` (None: none)."""
+        self.inject(method, times=times, status=429, retry_after=retry_after)
+
+    def inject(
+        self,
+        method: str,
+        *,
+        times: int = 1,
+        status: int = 500,
+        error: str | None = None,
+        retry_after: str | None = None,
+        drop: bool = False,
+        effect: bool = False,
+        channel: str | None = None,
+        match: Callable[[dict[str, Any]], bool] | None = None,
+    ) -> None:
+        """The next ``times`` calls of ``method`` (to ``channel`` only, or matching ``match``)
+        fail: HTTP ``status`` (500, 503, 429 with ``retry_after`` as its header, or 200 with
+        ``ok: false`` and ``error``), or ``drop`` the connection without an answer. With
+        ``effect`` the call takes effect first (a message is posted), then fails."""
+        if channel is not None:
+            wanted, inner = channel, match
+            match = lambda b: str(b.get("channel")) == wanted and (inner is None or inner(b))  # noqa: E731
+        code = error or ("ratelimited" if status == 429 else "internal_error")
+        fault = _Failure(code, times, status, match, retry_after, drop, effect)
         with self._cond:
-            self._failures.setdefault(method, []).append(_Failure("ratelimited", times, 429))
+            self._failures.setdefault(method, []).append(fault)
+
+    def clear_faults(self) -> None:
+        with self._cond:
+            self._failures.clear()
 
     # -- recorder ---------------------------------------------------------------------------
     def calls_to(self, method: str) -> list[Call]:
@@ -261,6 +309,7 @@ class FakeSlack:
 
     def reset(self) -> None:
         with self._cond:
+            self.faults_served.clear()
             self.calls.clear()
             self._posts.clear()
             self.messages.clear()
@@ -293,17 +342,25 @@ class FakeSlack:
         body = {**dict(parse_qsl(query, keep_blank_values=True)), **_decode_body(headers, raw)}
         with self._cond:
             failure = self._take_failure(method, body)
-            if failure is None:
+            if failure is None or failure.effect:
                 answer = self._answer(method, body)
                 call = Call(method, body, headers, answer)
                 self.calls.append(call)
                 if method == "chat.postMessage":
                     self._posts.setdefault(str(body.get("channel")), []).append(call)
+            if failure is not None:
+                self.faults_served.append(Call(method, body, headers, {"fault": failure.error}))
             self._cond.notify_all()
         if failure is not None:
+            if failure.drop:
+                return 0, DROP, {}
+            err = {"ok": False, "error": failure.error}
             if failure.status == 429:
-                return 429, {"ok": False, "error": "ratelimited"}, {"Retry-After": "0"}
-            return 200, {"ok": False, "error": failure.error}, {}
+                extra = {} if failure.retry_after is None else {"Retry-After": failure.retry_after}
+                return 429, err, extra
+            if failure.status >= 500:
+                return failure.status, b"<html>Server Error</html>", {}
+            return failure.status, err, {}
         return 200, answer, {}
 
     def _history(self, body: dict[str, Any]) -> dict[str, Any]:
@@ -335,6 +392,25 @@ class FakeSlack:
             "has_more": more,
             "pin_count": 0,
             "response_metadata": {"next_cursor": str(start + limit) if more else ""},
+        }
+
+    def _replies(self, body: dict[str, Any]) -> dict[str, Any]:
+        """A thread: its root first, then its replies oldest first (within ``oldest``), one
+        page; metadata only with include_all_metadata."""
+        root = str(body.get("ts") or "")
+        with_metadata = _truthy(body.get("include_all_metadata"))
+        oldest = float(body.get("oldest") or 0)
+        found = [
+            m
+            for m in self.messages.get(str(body.get("channel")), [])
+            if m["ts"] == root or (m.get("thread_ts") == root and float(m["ts"]) > oldest)
+        ]
+        return {
+            "messages": [
+                {k: v for k, v in m.items() if with_metadata or k != "metadata"} for m in found
+            ],
+            "has_more": False,
+            "response_metadata": {"next_cursor": ""},
         }
 
     def _take_failure(self, method: str, body: dict[str, Any]) -> _Failure | None:
@@ -378,6 +454,8 @@ class FakeSlack:
             return {**ok, "channel": body.get("channel"), "ts": ts, "message": msg}
         if method == "conversations.history":
             return {**ok, **self._history(body)}
+        if method == "conversations.replies":
+            return {**ok, **self._replies(body)}
         if method == "chat.update":
             return {**ok, "channel": body.get("channel"), "ts": body.get("ts"), "text": ""}
         if method == "chat.postEphemeral":

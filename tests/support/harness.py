@@ -2,17 +2,22 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import threading
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any
 
 from slack_bolt import App
+from slack_sdk import WebClient
 
 from bot.runtime import Runtime
+from bot.settings import Settings
 from tests.support import payloads as P
-from tests.support.driver import Response, SlackSender
+from tests.support.driver import Response, SlackSender, serve_in_process
 from tests.support.fake_slack import Call, FakeSlack, iter_texts
 
 
@@ -47,6 +52,49 @@ class SlackHarness:
     # -- waiting ----------------------------------------------------------------------------
     def wait_posts(self, count: int = 1, timeout: float = 10.0, **match: Any) -> list[Call]:
         return self.fake.wait_for_calls("chat.postMessage", count, timeout, **match)
+
+    def wait_settled(self, timeout: float = 30.0) -> dict[str, int]:
+        """Wait (bounded) until the reply outbox has nothing open: every recorded answer is
+        posted or given up. Returns the rows per status."""
+        from bot.storage.outbox import OutboxStore
+
+        outbox = OutboxStore(self.runtime.db, self.runtime.store, lease=timedelta(seconds=1))
+        return wait_outbox_settled(outbox, timeout)
+
+
+def wait_outbox_settled(outbox: Any, timeout: float = 30.0) -> dict[str, int]:
+    """Poll (bounded, backing off) until ``outbox`` has no pending or posted row."""
+    deadline = time.monotonic() + timeout
+    delay = 0.02
+    while True:
+        counts = outbox.counts()
+        if not counts.get("pending") and not counts.get("posted"):
+            return dict(counts)
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"outbox not settled within {timeout}s: {counts}")
+        time.sleep(delay)
+        delay = min(delay * 1.5, 0.25)
+
+
+@contextlib.contextmanager
+def serve_harness(
+    fake: FakeSlack, settings: Settings, runtime: Runtime, *, sweeper: bool = True
+) -> Iterator[SlackHarness]:
+    """The app on a loopback port against ``fake``, with (by default) the sweeper thread a
+    serving process runs, on ``settings``' timings."""
+    from bot.slack.advisor import SlackAdvisor, Sweeper
+    from bot.slack.app import create_app
+    from bot.slack.wsgi import make_application
+
+    client = WebClient(token=settings.slack_bot_token, base_url=fake.api_url)
+    app = create_app(settings, client, runtime=runtime)
+    sweep = Sweeper(SlackAdvisor(runtime), app.client).start() if sweeper else None
+    try:
+        with serve_in_process(make_application(settings, app)) as url:
+            yield SlackHarness(fake, app, runtime, SlackSender(url, fake.signing_secret))
+    finally:
+        if sweep is not None:
+            sweep.stop()
 
 
 def blocks_of(call: Call) -> list[dict[str, Any]]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from slack_bolt import App, Respond
+from slack_bolt import Ack, App, Respond
 from slack_sdk import WebClient
 
 from bot.slack.advisor import SlackAdvisor
@@ -18,8 +18,15 @@ COMMAND = "/hint"
 
 
 def register(app: App, advisor: SlackAdvisor, surveys: SurveyAccess) -> None:
-    def on_hint_command(body: dict[str, Any], client: WebClient, respond: Respond) -> None:
-        hint.handle(advisor, body, client, respond)
+    def on_hint_ack(ack: Ack, body: dict[str, Any]) -> None:
+        # recorded before the acknowledgement: the consultation survives a lost worker
+        w = hint.work(body)
+        if w is not None:
+            advisor.accept(w)
+        hint.ack_command(ack, body)
+
+    def on_hint_command(body: dict[str, Any], client: WebClient) -> None:
+        hint.handle(advisor, body, client)
 
     def on_survey_command(body: dict[str, Any], client: WebClient, respond: Respond) -> None:
         survey.handle(surveys.get(), body, client, respond)
@@ -27,7 +34,7 @@ def register(app: App, advisor: SlackAdvisor, surveys: SurveyAccess) -> None:
     def on_register_command(body: dict[str, Any], client: WebClient, respond: Respond) -> None:
         hint_register.handle(surveys.get(), body, client, respond)
 
-    app.command(COMMAND)(ack=hint.ack_command, lazy=[on_hint_command])
+    app.command(COMMAND)(ack=on_hint_ack, lazy=[on_hint_command])
     app.command(SURVEY_COMMAND)(ack=ack_now, lazy=[on_survey_command])
     app.command(REGISTER_COMMAND)(ack=ack_now, lazy=[on_register_command])
 

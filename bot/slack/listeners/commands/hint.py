@@ -2,19 +2,20 @@
 
 The answer goes to the person's DM with the bot, wherever the command was typed: a
 consultation is about one's own municipality, so it stays private, the buttons work there
-(ephemeral messages cannot be updated), and it continues the same DM conversation.
+(ephemeral messages cannot be updated), and it continues the same DM conversation. The DM is
+opened when the recorded work is done; if it cannot be, the person is told through the
+command's response_url.
 """
 
 from __future__ import annotations
 
-import contextlib
 from typing import Any
 
-from slack_bolt import Ack, Respond
+from slack_bolt import Ack
 from slack_sdk import WebClient
 
-from bot.slack.advisor import DM_FAILED, Place, SlackAdvisor, clean_text
-from bot.slack.payload import team_of
+from bot.slack.advisor import Place, SlackAdvisor, Work, clean_text, consult_work
+from bot.slack.payload import team_of, user_of
 
 ACK_IN_CHANNEL = "ボットとのダイレクトメッセージでお答えします。"
 
@@ -26,25 +27,23 @@ def ack_command(ack: Ack, body: dict[str, Any]) -> None:
         ack(text=ACK_IN_CHANNEL)
 
 
-def handle(
-    advisor: SlackAdvisor, body: dict[str, Any], client: WebClient, respond: Respond
-) -> None:
-    user = body.get("user_id")
-    if not user or not advisor.claim(f"command:{body.get('trigger_id') or body.get('ts')}"):
-        return
-    dm, error = advisor.dm_channel(client, user)
-    if dm is None:
-        _tell(respond, DM_FAILED.format(error=error))
-        return
-    place = Place(team_of(body), dm, None, user, "command")
-    text = clean_text(body.get("text"))
+def key_of(body: dict[str, Any]) -> str:
+    return f"command:{body.get('trigger_id') or body.get('ts')}"
+
+
+def work(body: dict[str, Any]) -> Work | None:
+    user = user_of(body)
+    if not user:
+        return None
+    place = Place(team_of(body), "", None, user, "command")  # "": the DM, opened later
+    url = body.get("response_url")
+    url = url if isinstance(url, str) else None
+    raw = body.get("text")
+    text = clean_text(raw if isinstance(raw, str) else "")
     if text:
-        advisor.consult(client, place, text=text)
-    else:
-        advisor.consult(client, place, choose="menu", fresh=True)
+        return consult_work(key_of(body), place, text=text, response_url=url)
+    return consult_work(key_of(body), place, choose="menu", fresh=True, response_url=url)
 
 
-def _tell(respond: Respond, text: str) -> None:
-    # the response_url may have expired; nothing more can be shown then
-    with contextlib.suppress(Exception):
-        respond(text=text, response_type="ephemeral")
+def handle(advisor: SlackAdvisor, body: dict[str, Any], client: WebClient) -> None:
+    advisor.deliver_accepted(client, key_of(body))

@@ -6,14 +6,20 @@ from typing import Any
 
 from slack_sdk import WebClient
 
-from bot.slack.advisor import SlackAdvisor
-from bot.slack.payload import event_key
+from bot.slack import review_views
+from bot.slack.advisor import SlackAdvisor, Work, home_work
+from bot.slack.payload import event_key, event_of
+
+
+def work(body: dict[str, Any]) -> Work | None:
+    ev = event_of(body)
+    user = ev.get("user")
+    if ev.get("tab", "home") != "home" or not isinstance(user, str) or not user:
+        return None  # the Messages tab also sends app_home_opened
+    return home_work(event_key(body), user)
 
 
 def handle(advisor: SlackAdvisor, body: dict[str, Any], client: WebClient) -> None:
-    ev = body.get("event") or {}
-    if ev.get("tab", "home") != "home" or not ev.get("user"):
-        return  # the Messages tab also sends app_home_opened
-    if not advisor.claim(event_key(body)):
-        return
-    advisor.publish_home(client, ev["user"])
+    advisor.deliver_accepted(client, event_key(body))
+    if (w := work(body)) is not None:
+        review_views.publish_home(advisor, client, w.user)  # reviewers see the queue too

@@ -7,27 +7,27 @@ from typing import Any
 from slack_bolt import BoltContext
 from slack_sdk import WebClient
 
-from bot.slack.advisor import Place, SlackAdvisor, clean_text, is_from_person
-from bot.slack.payload import event_key, team_of
+from bot.slack.advisor import Place, SlackAdvisor, Work, clean_text, consult_work, is_from_person
+from bot.slack.payload import event_key, event_of, team_of
 
 
-def handle(
-    advisor: SlackAdvisor, body: dict[str, Any], client: WebClient, context: BoltContext
-) -> None:
-    ev = body.get("event") or {}
-    if not is_from_person(ev, context.bot_user_id) or not ev.get("channel"):
-        return
-    if not advisor.claim(event_key(body)):
-        return
+def work(body: dict[str, Any], context: BoltContext) -> Work | None:
+    ev = event_of(body)
+    if not is_from_person(ev, context.bot_user_id) or not isinstance(ev.get("channel"), str):
+        return None
+    thread = ev.get("thread_ts") or ev.get("ts")
     place = Place(
         team=team_of(body),
         channel=ev["channel"],
-        thread_ts=ev.get("thread_ts") or ev.get("ts"),
-        user=ev["user"],
+        thread_ts=thread if isinstance(thread, str) else None,
+        user=str(ev["user"]),
         surface="mention",
     )
-    text = clean_text(ev.get("text"))
+    text = clean_text(ev.get("text") if isinstance(ev.get("text"), str) else "")
     if text:
-        advisor.consult(client, place, text=text)
-    else:  # a bare mention: show the cards
-        advisor.consult(client, place, choose="menu", fresh=True)
+        return consult_work(event_key(body), place, text=text)
+    return consult_work(event_key(body), place, choose="menu", fresh=True)  # a bare mention
+
+
+def handle(advisor: SlackAdvisor, body: dict[str, Any], client: WebClient) -> None:
+    advisor.deliver_accepted(client, event_key(body))

@@ -8,31 +8,51 @@ from typing import Any
 from slack_bolt import BoltContext
 from slack_sdk import WebClient
 
-from bot.slack.advisor import Place, SlackAdvisor, clean_text, is_from_person, mentions
-from bot.slack.payload import event_key, team_of
+from bot.slack.advisor import (
+    Place,
+    SlackAdvisor,
+    Work,
+    clean_text,
+    consult_work,
+    is_from_person,
+    mentions,
+)
+from bot.slack.payload import event_key, event_of, team_of
 
 
-def handle(
-    advisor: SlackAdvisor, body: dict[str, Any], client: WebClient, context: BoltContext
-) -> None:
-    ev = body.get("event") or {}
-    if not is_from_person(ev, context.bot_user_id) or not ev.get("channel"):
-        return  # bots (ourselves included), edits, deletions, joins: no loops
+def work(advisor: SlackAdvisor, body: dict[str, Any], context: BoltContext) -> Work | None:
+    """The turn this message asks for, or None (recorded in the acknowledgement)."""
+    ev = event_of(body)
+    if not is_from_person(ev, context.bot_user_id) or not isinstance(ev.get("channel"), str):
+        return None  # bots (ourselves included), edits, deletions, joins: no loops
     kind = ev.get("channel_type")
     team = team_of(body)
+    user = str(ev["user"])
     if kind == "im":
-        place = Place(team, ev["channel"], ev.get("thread_ts"), ev["user"], "dm")
+        place = Place(team, ev["channel"], _ts(ev.get("thread_ts")), user, "dm")
     elif kind in ("channel", "group"):
-        thread = ev.get("thread_ts")
+        thread = _ts(ev.get("thread_ts"))
         if not thread or thread == ev.get("ts"):
-            return  # channel chatter; the bot speaks in channels only when mentioned
-        if mentions(ev.get("text"), context.bot_user_id):
-            return  # the app_mention event of the same message answers it
-        place = Place(team, ev["channel"], thread, ev["user"], "thread")
+            return None  # channel chatter; the bot speaks in channels only when mentioned
+        if mentions(_text(ev), context.bot_user_id):
+            return None  # the app_mention event of the same message answers it
+        place = Place(team, ev["channel"], thread, user, "thread")
         if not advisor.has_conversation(place.key):
-            return  # someone else's thread, or a thread the bot is not part of
+            return None  # someone else's thread, or a thread the bot is not part of
     else:
-        return
-    if not advisor.claim(event_key(body)):
-        return
-    advisor.consult(client, place, text=clean_text(ev.get("text")))
+        return None
+    return consult_work(event_key(body), place, text=clean_text(_text(ev)))
+
+
+def handle(advisor: SlackAdvisor, body: dict[str, Any], client: WebClient) -> None:
+    """After the 200: answer what the acknowledgement recorded (nothing for a duplicate)."""
+    advisor.deliver_accepted(client, event_key(body))
+
+
+def _ts(value: Any) -> str | None:
+    return value if isinstance(value, str) and value else None
+
+
+def _text(ev: dict[str, Any]) -> str:
+    text = ev.get("text")
+    return text if isinstance(text, str) else ""

@@ -6,28 +6,34 @@ updatable, and the consultation continues in the DM like any other.
 
 from __future__ import annotations
 
-import contextlib
 from typing import Any
 
-from slack_bolt import Respond
 from slack_sdk import WebClient
 
-from bot.slack.advisor import DM_FAILED, Place, SlackAdvisor, clean_text
-from bot.slack.payload import team_of
+from bot.slack.advisor import Place, SlackAdvisor, Work, clean_text, consult_work
+from bot.slack.payload import dict_of, team_of, user_of
 
 CALLBACK_ID = "consult_message"
 
 
-def handle(
-    advisor: SlackAdvisor, body: dict[str, Any], client: WebClient, respond: Respond
-) -> None:
-    user = (body.get("user") or {}).get("id")
-    if not user or not advisor.claim(f"shortcut:{body.get('trigger_id')}"):
-        return
-    dm, error = advisor.dm_channel(client, user)
-    if dm is None:
-        with contextlib.suppress(Exception):  # the response_url may have expired
-            respond(text=DM_FAILED.format(error=error), response_type="ephemeral")
-        return
-    place = Place(team_of(body), dm, None, user, "shortcut")
-    advisor.consult(client, place, text=clean_text((body.get("message") or {}).get("text")))
+def key_of(body: dict[str, Any]) -> str:
+    return f"shortcut:{body.get('trigger_id')}"
+
+
+def work(body: dict[str, Any]) -> Work | None:
+    user = user_of(body)
+    if not user:
+        return None
+    place = Place(team_of(body), "", None, user, "shortcut")  # "": the DM, opened later
+    raw = dict_of(body.get("message")).get("text")
+    url = body.get("response_url")
+    return consult_work(
+        key_of(body),
+        place,
+        text=clean_text(raw if isinstance(raw, str) else ""),
+        response_url=url if isinstance(url, str) else None,
+    )
+
+
+def handle(advisor: SlackAdvisor, body: dict[str, Any], client: WebClient) -> None:
+    advisor.deliver_accepted(client, key_of(body))
