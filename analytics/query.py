@@ -30,7 +30,8 @@ THRESHOLD = re.compile(
 )
 # The explicit words that decide the order of a ranking (「増加数が多い…ベスト5」 is largest first)
 HIGH_WORDS = re.compile(
-    r"多い|多く|高い|高く|大きい|大きく|高め|多め|最多|最高|最大|降順|上回|高額|多そう|高そう"
+    r"多い|多く|高い|高く|大きい|大きく|高め|多め|最多|最高|最大|降順|上回|高額|多そう|高そう|"
+    r"進んで|進ん"
 )
 LOW_WORDS = re.compile(
     r"少ない|少なく|低い|低く|小さい|小さく|低め|少なめ|最少|最低|最小|昇順|下回|安い|安く|"
@@ -71,7 +72,7 @@ COUNT_WORDS = re.compile(r"増加数|増加人数|増減数|減少数|増加幅|
 COUNT_HINT = re.compile(r"何人|人数で|人増|人減|人くらい|人ぐらい")
 INCREASE = re.compile(r"増加|増える|増え|増減|減少|減る|減り|減っ|伸び|変化")
 DEGREE_WORDS = re.compile(r"どのくらい|どれくらい|どれだけ|どの程度|どんだけ|どれほど")
-CURRENT = re.compile(r"現在|住基|住民基本台帳|今の|いまの|最新")
+CURRENT = re.compile(r"現在|住基|住民基本台帳|今(?!後)|いま(?!後)|最新")
 CARE_LEVELS = re.compile(r"要介護度別|介護度別|要支援・要介護度別|介護度ごと|要介護度ごと")
 _NUMERAL = r"(\d{1,3}|[一二三四五六七八九十]{1,3})"
 TOP_N = re.compile(
@@ -130,6 +131,11 @@ EXTRA_FORMS = {
     "高齢者の比率": "aging_rate",
     "後期高齢者の比率": "late_aging_rate",
     "後期高齢者の人口": "pop75",
+    "後期高齢者": "pop75",
+    "高齢者": "juki_pop65",
+    "高齢化が進ん": "aging_rate",
+    "高齢化進ん": "aging_rate",
+    "高齢化が進行": "aging_rate",
     "後期高齢者の数": "pop75",
     "後期高齢者人数": "pop75",
     "住基人口": "juki_total",
@@ -241,25 +247,31 @@ class Parser:
     geo: Gazetteer
     base_year: int = 2025
     _forms: dict[str, str] = field(default_factory=dict)
+    _catalog_forms: dict[str, str] = field(default_factory=dict)
     _max: int = 0
 
     def __post_init__(self) -> None:
-        self._forms = self.catalog.surface_forms()
+        self._catalog_forms = self.catalog.surface_forms()
+        self._forms = dict(self._catalog_forms)
         for form, ind in EXTRA_FORMS.items():
             if ind in self.catalog.by_id():
                 self._forms.setdefault(form, ind)
         self._max = max(len(k) for k in self._forms)
 
     # ------------------------------------------------------------ indicators
-    def find_indicators(self, text: str) -> list[tuple[str, int, int]]:
-        """(indicator id, start, end) for every alias found, longest match first."""
+    def find_indicators(self, text: str, catalog_only: bool = False) -> list[tuple[str, int, int]]:
+        """(indicator id, start, end) for every alias found, longest match first.
+
+        ``catalog_only`` leaves out the everyday short forms (高齢者, 後期高齢者 …): the data
+        detector uses it, because worries use those words too."""
+        forms = self._catalog_forms if catalog_only else self._forms
         out: list[tuple[str, int, int]] = []
         i, n = 0, len(text)
         while i < n:
             for length in range(min(self._max, n - i), 1, -1):
                 s = text[i : i + length]
-                if s in self._forms:
-                    out.append((self._forms[s], i, i + length))
+                if s in forms:
+                    out.append((forms[s], i, i + length))
                     i += length
                     break
             else:
@@ -274,7 +286,7 @@ class Parser:
         spans = [(s, e) for _, s, e in found]
         changes = self._changes(text, span)
         for ind, _s, _e in found:
-            ids += self._refine(ind, text, changes, years)
+            ids += self._refine(ind, text, changes, years, span)
         # Composite phrasings the aliases do not cover
         if "利用回数" in text or "回数" in text:
             if "訪問介護" in text:
@@ -323,11 +335,17 @@ class Parser:
         return tuple(k for k, on in (("count", count), ("rate", rate)) if on)
 
     def _refine(
-        self, ind: str, text: str, changes: tuple[str, ...], years: tuple[int, ...]
+        self,
+        ind: str,
+        text: str,
+        changes: tuple[str, ...],
+        years: tuple[int, ...],
+        span: bool = False,
     ) -> list[str]:
         """75歳以上人口 + 増加率 → the increase rate, 増加数と増加率 → both, 現在の → 住民基本台帳."""
         fam = POP_FAMILY.get(ind)
-        if ind == "census_pop" and CURRENT.search(text) and not FUTURE_WORDS.search(text):
+        current = bool(CURRENT.search(text)) and not FUTURE_WORDS.search(text) and not span
+        if ind == "census_pop" and current:
             return ["juki_total"]  # 「住基の人口」「現在の人口」 are the 住民基本台帳's
         if fam is None:
             return [ind]
@@ -344,8 +362,9 @@ class Parser:
             if "rate" in changes:
                 out.append(f"{fam}_increase_rate")
             return out
-        current = CURRENT.search(text) and not FUTURE_WORDS.search(text)
-        if current or (years and all(y == 2023 for y in years)):
+        if current and not years:
+            return [JUKI_OF[fam]]
+        if years and all(y == 2023 for y in years):
             return [JUKI_OF[fam]]
         return [ind]
 
@@ -406,7 +425,16 @@ class Parser:
                 ambiguous = Ambiguity(h.span, codes, self._labels(codes))
         # Years and periods, then the indicators (a period makes 何人 a change)
         period = parse_period(text, self.base_year)
-        indicators, ind_spans = self.indicators_of(text, period.years, period.span is not None)
+        # What the tables cannot hold: other age bands (kept out of the indicator search, so
+        # 「前期高齢者」 is not 高齢者), men and women apart
+        unsupported: list[tuple[str, str]] = []
+        ind_text = text
+        for m in AGE_BAND.finditer(text):
+            if m.group(3) in SUPPORTED_AGES and m.group(4) in ("以上", "超え", "超"):
+                continue
+            unsupported.append((m.group(0), "age"))
+            ind_text = ind_text[: m.start()] + "|" * len(m.group(0)) + ind_text[m.end() :]
+        indicators, ind_spans = self.indicators_of(ind_text, period.years, period.span is not None)
         if forced_indicators:
             indicators = list(forced_indicators)
         # Typos and unknown names in what the index did not explain
@@ -439,12 +467,6 @@ class Parser:
                 add(chunk, best)
             else:
                 unknown.append((chunk, tuple(c for c, _ in near)))
-        # What the tables cannot hold: other age bands, men and women apart
-        unsupported: list[tuple[str, str]] = []
-        for m in AGE_BAND.finditer(text):
-            if m.group(3) in SUPPORTED_AGES and m.group(4) in ("以上", "超え", "超"):
-                continue
-            unsupported.append((m.group(0), "age"))
         if SEX_WORDS.search(text) and indicators:
             unsupported.append(("男女別", "sex"))
         if any(k == "age" for _, k in unsupported):
@@ -656,10 +678,22 @@ class Parser:
         return "stats"
 
 
+_VS_AVERAGE = re.compile(
+    r"(平均|中央値)(?:値)?(?:より|を|以上|以下|未満)?(高い|多い|上回|超え|以上|低い|少ない|下回|未満|以下)?"
+)
+
+
 def _threshold(text: str) -> tuple[str, float, str] | None:
+    """(op, value, unit); 「平均より高い市町村」 gives the unit "mean" (or "median") and the
+    value is the scope's own, computed by the answer."""
     m = THRESHOLD.search(text)
     if m is None:
-        return None
+        a = _VS_AVERAGE.search(text)
+        if a is None or not a.group(2):
+            return None
+        basis = "median" if a.group(1) == "中央値" else "mean"
+        above = a.group(2) in ("高い", "多い", "上回", "超え", "以上")
+        return (">" if above else "<", float("nan"), basis)
     value = float(m.group(1)) * (10_000 if m.group(2) else 1)
     unit = "%" if m.group(3) in ("%", "パーセント") else (m.group(3) or "")
     word = m.group(4)

@@ -50,6 +50,8 @@ DETECT_TOP_N = re.compile(
     r"(?:トップ|上位|下位|ベスト|ワースト)(\d{1,3})|(\d{1,3})(?:つ|位まで|市町村|団体|自治体|件|か所|カ所|ヶ所|市町)"
 )
 DETECT_POSITION = re.compile(r"順位|何位|位置|パーセンタイル|立ち位置|何番目|中で|内で|県内|府内")
+# A number asked for: with a place, even the everyday short forms (後期高齢者, 高齢者) are data
+NUMBER_ASK = re.compile(r"何人|何%|何パーセント|何割|人数は|数は|何位|何番目|ランキング|推移は")
 QUESTION_TAIL = re.compile(r"[?？]$|は$|教えて|知りたい|見せて|出して|ください")
 
 
@@ -125,7 +127,7 @@ class DataService:
         if len(t) < 2:
             return 0.0
         parser = self.answerer.parser
-        inds = parser.find_indicators(t)
+        inds = parser.find_indicators(t, catalog_only=True)
         hits = self.geo.scan(t)
         has_place = (
             any(h.kind in ("muni", "gun", "pref") for h in hits)
@@ -155,6 +157,8 @@ class DataService:
         score = 0.0
         if has_ind and (has_place or has_pattern):
             score = 0.9
+        elif has_place and NUMBER_ASK.search(t) and parser.find_indicators(t):
+            score = 0.7
         elif viewpoint and (has_place or "市町村" in t):
             score = 0.85
         elif has_place and has_meta:

@@ -7,6 +7,8 @@ the exact period and how many municipalities have a value; the ones without are 
 
 from __future__ import annotations
 
+import statistics
+
 from analytics.answers.common import Answer, Context, Used
 from analytics.catalog import Indicator
 from analytics.chart_spec import BarChart, Chart
@@ -112,6 +114,13 @@ def _over(
     assert q.threshold is not None
     op, limit, typed = q.threshold
     own = "%" if ind.is_percent else unit_suffix(ind.unit)
+    against = ""
+    if typed in ("mean", "median") and ranked:
+        vals = [v for _, v in ranked]
+        limit = statistics.fmean(vals) if typed == "mean" else statistics.median(vals)
+        basis = "市町村平均" if typed == "mean" else "市町村の中央値"
+        against = f"{scope_label.removesuffix('のうち')}の{basis}（{ctx.fmt(ind, limit)}）"
+        typed = ""
     if typed and typed != "ポイント" and typed != own:
         used.cannot(
             f"{ctx.measure(ind)}は{own}で表す指標のため、「{fmt_number(limit)}{typed}」では"
@@ -129,10 +138,17 @@ def _over(
     digits = 0 if float(limit).is_integer() else ind.decimals
     lim = fmt_number(limit, unit_suffix(ind.unit), digits)
     joint = "" if op == ">" else "の"
-    lines = [
-        f"{scope_label}で{ctx.heading(ind, s)}が{lim}{_OPS[op]}{joint}{unit}は "
-        f"{len(hits)}{unit}です（{have}）。"
-    ]
+    if against:
+        word = ctx.more_less(ind, op in (">", ">="))
+        lines = [
+            f"{scope_label}で{ctx.heading(ind, s)}が{against}より{word}{unit}は "
+            f"{len(hits)}{unit}です（{have}）。"
+        ]
+    else:
+        lines = [
+            f"{scope_label}で{ctx.heading(ind, s)}が{lim}{_OPS[op]}{joint}{unit}は "
+            f"{len(hits)}{unit}です（{have}）。"
+        ]
     lines += [
         f"{i}. {_label(ctx, c, q, unit)} {ctx.fmt(ind, v)}" for i, (c, v) in enumerate(hits, 1)
     ]
