@@ -259,3 +259,24 @@ def test_every_ambiguous_name_is_asked_back(
 )
 def test_no_unambiguous_name_is_asked_back(service: DataService, question: str) -> None:
     assert not service.answer(question, render_charts=False).options
+
+
+def test_above_the_average_lists_every_place_above_it(service: DataService) -> None:
+    rows = {r["code5"]: r for r in read_csv("raw/ssdse_a_2025_trimmed.csv")}
+
+    def aging(c: str) -> float:
+        r = rows[c]
+        return int(r["A1303"]) / (int(r["A1301"]) + int(r["A1302"]) + int(r["A1303"])) * 100
+
+    mean = statistics.fmean(aging(c) for c in units("27"))
+    above = sorted((c for c in units("27") if aging(c) > mean), key=lambda c: -aging(c))
+    text, first = ask(service, "大阪府で高齢化率が府平均より高い市町村は？")
+    assert f"{len(above)}市町村です" in first and f"{mean:.1f}%" in first
+    assert [n for n, _ in ranking_lines(text)] == [names()[c] for c in above]
+
+
+def test_everyday_words_for_the_current_population(service: DataService) -> None:
+    _text, first = ask(service, "高槻の後期高齢者って今何人おる？")
+    assert fmt_number(juki("27207", J75), "人") in first and "住民基本台帳" in first
+    _text, first = ask(service, "宇治市の前期高齢者数")
+    assert "お答えできません" in first
