@@ -34,7 +34,10 @@ _NOW_AND = re.compile(r"(?:今|いま|現在|足元)(?:と|から|→|より)")
 
 
 def kanji_number(text: str) -> int:
-    """「20」「二十」「十五」「三」 → int (1..99)."""
+    """「20」「二十」「十五」「三」「テン」 → int (1..99)."""
+    words = {"テン": 10, "ファイブ": 5, "スリー": 3}
+    if text in words:
+        return words[text]
     if text.isdigit():
         return int(text)
     if "十" in text:

@@ -21,7 +21,8 @@ from bot.text.prepared import Prepared
 RANK_WORDS = re.compile(
     r"高い|低い|多い|少ない|大きい|小さい|トップ|上位|下位|ワースト|ベスト|ランキング|順に|並べ|"
     r"高め|低め|ランク|多い順|少ない順|高い順|低い順|降順|昇順|一番|いちばん|最も|もっとも|"
-    r"最多|最少|最大|最小|最高|最低|多く|少なく|高く|低く|安い|安く|高額|低額"
+    r"最多|最少|最大|最小|最高|最低|多く|少なく|高く|低く|安い|安く|高額|低額|[Tt][Oo][Pp]|"
+    r"ナンバーワン|上から|下から"
 )
 # 「高齢化率が40%以上の市町村」: a threshold instead of a number of places
 THRESHOLD = re.compile(
@@ -37,10 +38,15 @@ LOW_WORDS = re.compile(
     r"少ない|少なく|低い|低く|小さい|小さく|低め|少なめ|最少|最低|最小|昇順|下回|安い|安く|"
     r"低額|少なそう|低そう"
 )
-TOP_WORDS = re.compile(r"トップ|上位|ランキング|ランク|一番|いちばん|最も|もっとも")
-BOTTOM_WORDS = re.compile(r"下位")
+TOP_WORDS = re.compile(
+    r"トップ|[Tt][Oo][Pp]|上位|ランキング|ランク|一番|いちばん|最も|もっとも|上から|ナンバーワン|1番"
+)
+BOTTOM_WORDS = re.compile(r"下位|下から")
 BEST_WORST = re.compile(r"ベスト|ワースト")
-ONE_WORDS = re.compile(r"一番|いちばん|最も|もっとも|最多|最少|最大|最小|最高|最低|トップは|1位は")
+ONE_WORDS = re.compile(
+    r"一番|いちばん|最も|もっとも|最多|最少|最大|最小|最高|最低|トップは|1位は|ナンバーワン|"
+    r"[Nn][Oo]\.?1(?!\d)|1番(?!目)"
+)
 DECREASE_WORDS = re.compile(r"減少|減る|減って|減り|減った")
 POSITION_WORDS = re.compile(
     r"順位|何位|位置|パーセンタイル|立ち位置|何番目|中で|内で|県内|府内|高い方|低い方|多い方|少ない方"
@@ -71,12 +77,14 @@ RATE_HINT = re.compile(r"何%|何パーセント|何倍|何割|率で|割合で|
 COUNT_WORDS = re.compile(r"増加数|増加人数|増減数|減少数|増加幅|減少幅")
 COUNT_HINT = re.compile(r"何人|人数で|人増|人減|人くらい|人ぐらい")
 INCREASE = re.compile(r"増加|増える|増え|増減|減少|減る|減り|減っ|伸び|変化")
-DEGREE_WORDS = re.compile(r"どのくらい|どれくらい|どれだけ|どの程度|どんだけ|どれほど")
+DEGREE_WORDS = re.compile(
+    r"どのくらい|どれくらい|どのぐらい|どれぐらい|どれだけ|どの程度|どんだけ|どれほど|いくつ"
+)
 CURRENT = re.compile(r"現在|住基|住民基本台帳|今(?!後)|いま(?!後)|最新")
 CARE_LEVELS = re.compile(r"要介護度別|介護度別|要支援・要介護度別|介護度ごと|要介護度ごと")
-_NUMERAL = r"(\d{1,3}|[一二三四五六七八九十]{1,3})"
+_NUMERAL = r"(\d{1,3}|[一二三四五六七八九十]{1,3}|テン|ファイブ|スリー)"
 TOP_N = re.compile(
-    rf"(?:トップ|上位|下位|ベスト|ワースト){_NUMERAL}|"
+    rf"(?:トップ|[Tt][Oo][Pp]|上位|下位|ベスト|ワースト|上から|下から){_NUMERAL}|"
     rf"{_NUMERAL}(?:つ|位まで|位以内|市町村|団体|自治体|件|か所|カ所|ヶ所|市町|か所|ヵ所)"
 )
 # 「一番低い村は？」「町村の平均」: only one type of municipality (on the text with names masked)

@@ -149,6 +149,10 @@ def test_period_forms(text: str, years: tuple[int, ...], span: tuple[int, int] |
         ("大阪府で75歳以上人口が一番多いのは？", "desc", 1),
         ("大阪府で保険料が一番安いのは？", "asc", 1),
         ("和歌山県で今後10年に75歳以上人口が最も減る市町村は？", "asc", 1),
+        ("奈良県の高齢化率トップテン", "desc", 10),
+        ("兵庫県で75歳以上の増加率TOP5", "desc", 5),
+        ("和歌山県で高齢化率ナンバーワンは？", "desc", 1),
+        ("滋賀県の後期高齢化率、下から3つ", "asc", 3),
     ],
 )
 def test_ranking_words(service: DataService, text: str, order: str, top_n: int) -> None:
