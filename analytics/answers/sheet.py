@@ -62,7 +62,7 @@ def answer(ctx: Context, q: Query, used: Used) -> Answer:
             used.add(ind, sb)
             used.add(ind, se)
             text = (
-                f"{ind.name}: {b}年 {fmt_number(sb.values.get(code), '人')} → "
+                f"{ctx.measure(ind)}: {b}年 {fmt_number(sb.values.get(code), '人')} → "
                 f"{e}年 {fmt_number(se.values.get(code), '人')}"
             )
             by_group.setdefault(ind.group, []).append(text)
@@ -75,16 +75,19 @@ def answer(ctx: Context, q: Query, used: Used) -> Answer:
         mark = "（サンプル）" if s.sample else ""
         if v is None:
             by_group.setdefault(ind.group, []).append(
-                f"{ind.name}（{ctx.period(s)}）{mark}: データなし"
+                f"{ctx.heading(ind, s)}{mark}: データなし（{ctx.missing_reason(ind, code, s)}）"
             )
             continue
         codes = ctx.scope_codes(scope)
         ranked = ctx.ranked(s, codes, True)
         rank = 1 + sum(1 for _, x in ranked if x > v)
         med = statistics.median(x for _, x in ranked)
+        missing = len(codes) - len(ranked)
+        among = f"値のある{len(ranked)}中" if missing else f"{len(ranked)}中"
+        gaps = f"、{missing}はデータなし" if missing else ""
         by_group.setdefault(ind.group, []).append(
-            f"{ind.name}（{ctx.period(s)}）{mark}: {ctx.fmt(ind, v)}"
-            f"（{len(ranked)}中 {rank}位、中央値 {ctx.fmt(ind, med)}）"
+            f"{ctx.heading(ind, s)}{mark}: {ctx.fmt(ind, v)}"
+            f"（{among} {rank}位{gaps}、中央値 {ctx.fmt(ind, med)}）"
         )
         pct = ctx.percentile(s, code, codes)
         if pct is not None and ind_id in SHEET_ORDER and not ind.unit.startswith("人"):
