@@ -62,7 +62,7 @@ def answer(ctx: Context, q: Query, used: Used) -> Answer:
             used.add(ind, sb)
             used.add(ind, se)
             text = (
-                f"{ctx.measure(ind)}: {b}年 {fmt_number(sb.values.get(code), '人')} → "
+                f"{ind.name}: {b}年 {fmt_number(sb.values.get(code), '人')} → "
                 f"{e}年 {fmt_number(se.values.get(code), '人')}"
             )
             by_group.setdefault(ind.group, []).append(text)
