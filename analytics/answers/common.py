@@ -137,10 +137,7 @@ class Context:
 
     def heading(self, ind: Indicator, s: Series) -> str:
         """「75歳以上人口の増加数（2020年→2040年）」: measure and period, each once."""
-        name = self.measure(ind)
-        if name.endswith("）"):  # 「75歳以上人口（住民基本台帳、2023年1月1日）」: one bracket
-            return f"{name[:-1]}、{self.when(s)}）"
-        return f"{name}（{self.when(s)}）"
+        return f"{self.measure(ind)}（{self.when(s)}）"
 
     def fmt(self, ind: Indicator, v: float | None) -> str:
         if ind.id.endswith("_increase_rate"):
