@@ -195,7 +195,8 @@ class SlackAdvisor:
         )
         self.give_up_after = timedelta(minutes=self.settings.reply_give_up_minutes)
         self.owner = f"{socket.gethostname()[:24]}:{os.getpid()}"
-        self._held: dict[str, str] = {}  # outbox key -> lease token, from ack to lazy listener
+        # outbox key -> (lease token, "new" | "resume"), from the ack to its lazy listener
+        self._held: dict[str, list[tuple[str, str]]] = {}
         self._lock = threading.Lock()
 
     # -- de-duplication and state -----------------------------------------------------------
@@ -224,31 +225,34 @@ class SlackAdvisor:
         token = self.new_token()
         result = self.outbox.accept(work, token)
         if result in ("new", "resume"):
-            with self._lock:
-                self._held[work.key] = token
-            if result == "resume":
-                log.info("unfinished delivery resumed: %s", work.key)
+            with self._lock:  # the same key twice in one process: two entries, one lease
+                self._held.setdefault(work.key, []).append((token, result))
             return True
         log.info("duplicate delivery ignored: %s (%s)", work.key, result)
         return False
 
-    def take(self, key: str) -> str | None:
-        """The lease token ``accept`` kept for ``key`` in this process (once), or None."""
-        with self._lock:
-            return self._held.pop(key, None)
-
     def lease(self, key: str) -> str | None:
-        """After ``accept`` said to deliver: lease the row (a compare-and-set, so a redelivery
-        handled at the same time in another worker leaves it to one of the two); returns the
-        lease token or None."""
-        token = self.take(key)
-        if token is None:
-            return None
+        """After ``accept`` said to deliver: lease the row (a compare-and-set, so the same
+        delivery handled at the same time by another worker goes to one of the two); returns
+        the lease token or None."""
+        with self._lock:
+            waiting = self._held.get(key)
+            if not waiting:
+                return None
+            token, result = waiting.pop(0)
+            if not waiting:
+                del self._held[key]
         try:
-            return token if self.outbox.acquire(key, token, due_only=False) else None
+            leased = self.outbox.acquire(key, token, due_only=False)
         except SQLAlchemyError as exc:
             log.warning("outbox unreadable: %s (key=%s)", type(exc).__name__, key)
             return None  # recorded: the sweeper takes it up
+        if not leased:
+            log.info("duplicate delivery ignored: %s (busy)", key)
+            return None
+        if result == "resume":
+            log.info("unfinished delivery resumed: %s", key)
+        return token
 
     def deliver_accepted(self, client: WebClient, key: str) -> None:
         """The lazy listener's part: deliver what this process's ``accept`` took on."""

@@ -50,7 +50,7 @@ class SlackSender:
 
     def post(
         self,
-        body: str,
+        body: str | bytes,
         content_type: str,
         *,
         headers: Mapping[str, str] | None = None,
@@ -59,7 +59,7 @@ class SlackSender:
     ) -> Response:
         hdrs = {"Content-Type": content_type, **sign(secret or self.signing_secret, body)}
         hdrs.update(headers or {})
-        data = body.encode()
+        data = body if isinstance(body, bytes) else body.encode()
         start = time.perf_counter()
         conn = http.client.HTTPConnection(self.host, self.port, timeout=timeout)
         try:
@@ -97,6 +97,61 @@ class SlackSender:
             return Response(resp.status, resp.read().decode(), time.perf_counter() - start)
         finally:
             conn.close()
+
+
+def send_large_body(
+    base_url: str,
+    size: int,
+    *,
+    chunked: bool = False,
+    headers: Mapping[str, str] | None = None,
+    path: str = "/slack/events",
+    timeout: float = 10.0,
+) -> tuple[int | None, float, int]:
+    """POST ``size`` bytes as a client that keeps sending while it waits for the answer:
+    (status or None, seconds until the status line arrived, bytes the server took)."""
+    parts = urlsplit(base_url)
+    sock = socket.create_connection((parts.hostname or "127.0.0.1", parts.port or 80), timeout)
+    head = [f"POST {path} HTTP/1.1", f"Host: {parts.hostname}", "Content-Type: application/json"]
+    head += [f"{k}: {v}" for k, v in (headers or {}).items()]
+    head.append("Transfer-Encoding: chunked" if chunked else f"Content-Length: {size}")
+    sent = [0]
+    stop = threading.Event()
+
+    def pump() -> None:
+        block = b"x" * 65536
+        try:
+            while sent[0] < size and not stop.is_set():
+                n = min(len(block), size - sent[0])
+                data = block[:n]
+                if chunked:
+                    data = f"{n:x}\r\n".encode() + data + b"\r\n"
+                sock.sendall(data)
+                sent[0] += n
+            if chunked and not stop.is_set():
+                sock.sendall(b"0\r\n\r\n")
+        except OSError:
+            pass  # the server answered and closed: what a refusal looks like
+
+    start = time.perf_counter()
+    sock.sendall(("\r\n".join(head) + "\r\n\r\n").encode())
+    writer = threading.Thread(target=pump, daemon=True)
+    writer.start()
+    status: int | None = None
+    try:
+        line = sock.makefile("rb").readline(200)
+        parts_ = line.split()
+        if len(parts_) >= 2 and parts_[1].isdigit():
+            status = int(parts_[1])
+    except OSError:
+        status = None
+    elapsed = time.perf_counter() - start
+    stop.set()
+    with contextlib.suppress(OSError):
+        sock.shutdown(socket.SHUT_RDWR)
+    sock.close()
+    writer.join(5)
+    return status, elapsed, sent[0]
 
 
 class SlackLikeSender:

@@ -77,9 +77,9 @@ DROP = b"__drop__"  # _dispatch's answer for "close the connection without a res
 def sign(signing_secret: str, body: str | bytes, timestamp: int | None = None) -> dict[str, str]:
     """Headers Slack would send: ``v0=`` HMAC-SHA256 of ``v0:{ts}:{body}``."""
     ts = str(int(time.time()) if timestamp is None else timestamp)
-    raw = body.decode() if isinstance(body, bytes) else body
+    raw = body if isinstance(body, bytes) else body.encode()
     digest = hmac.new(
-        signing_secret.encode(), f"v0:{ts}:{raw}".encode(), hashlib.sha256
+        signing_secret.encode(), b"v0:" + ts.encode() + b":" + raw, hashlib.sha256
     ).hexdigest()
     return {"X-Slack-Request-Timestamp": ts, "X-Slack-Signature": f"v0={digest}"}
 
@@ -112,6 +112,7 @@ class FakeSlack:
         self._ids = itertools.count(1)
         self._failures: dict[str, list[_Failure]] = {}
         self.faults_served: list[Call] = []  # calls answered with an injected fault
+        self.latency: dict[str, float] = {}  # method -> seconds each call takes (a slow Slack)
         self._http: ThreadingHTTPServer | None = None
         self._http_thread: threading.Thread | None = None
         self._ws: Any = None
@@ -340,6 +341,8 @@ class FakeSlack:
             return 404, {"ok": False, "error": "unknown_path"}, {}
         method, _, query = path[len("/api/") :].partition("?")
         body = {**dict(parse_qsl(query, keep_blank_values=True)), **_decode_body(headers, raw)}
+        if self.latency.get(method):
+            time.sleep(self.latency[method])  # outside the lock: calls overlap as on Slack
         with self._cond:
             failure = self._take_failure(method, body)
             if failure is None or failure.effect:
