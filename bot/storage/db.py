@@ -113,6 +113,7 @@ def import_models() -> None:
     for mod in (
         "bot.storage.conversations",
         "bot.storage.indicator_tables",
+        "bot.storage.review",
         "bot.storage.survey_tables",
         "bot.storage.visits",
     ):
