@@ -10,7 +10,7 @@ from datetime import timedelta
 from sqlalchemy import Engine as SAEngine
 
 from bot.core.engine import Engine
-from bot.core.ports import DataAnswerer
+from bot.core.ports import DataAnswerer, LearnedWording
 from bot.knowledge.loader import load_knowledge
 from bot.knowledge.model import KnowledgeBase
 from bot.logs import hold_library_loggers
@@ -18,6 +18,8 @@ from bot.matching.cache import load_matcher
 from bot.settings import Settings
 from bot.storage.conversations import Store
 from bot.storage.db import make_engine
+from bot.storage.review_learned import StoredLearnedWordings
+from bot.storage.review_store import CorrectingStore
 from bot.storage.schema import ensure_schema
 
 log = logging.getLogger(__name__)
@@ -49,7 +51,9 @@ def build_runtime(
     kb = load_knowledge(settings.knowledge_dir)
     db = db or make_engine(settings.database_url)
     ensure_schema(db)
-    store = Store(db, ttl=timedelta(minutes=settings.conversation_ttl_minutes))
+    # the store notes 「ちがう」 for the review queue; reviewers' wordings come before the matcher
+    store = CorrectingStore(db, ttl=timedelta(minutes=settings.conversation_ttl_minutes))
     data = load_data_service(settings, db) if with_data else None
-    engine = Engine(kb, store, load_matcher(kb, settings.cache_dir), data)
+    learned = StoredLearnedWordings(db, LearnedWording)
+    engine = Engine(kb, store, load_matcher(kb, settings.cache_dir), data, learned)
     return Runtime(settings, kb, db, store, engine)

@@ -27,6 +27,8 @@ class Settings:
     # built matcher index (rebuilt whenever the knowledge or the code changes); None: no cache
     cache_dir: Path | None = Path()  # Path() → <home>/cache
     conversation_ttl_minutes: int = 30
+    # the review queue's texts (personal data) are deleted after this many days
+    review_retention_days: int = 180
     # Slack (only the serve commands need these)
     slack_bot_token: str | None = None
     slack_app_token: str | None = None
@@ -83,6 +85,8 @@ class Settings:
             updates["cache_dir"] = Path(env["HINTBOT_CACHE_DIR"])
         if env.get("HINTBOT_CONVERSATION_TTL_MINUTES"):
             updates["conversation_ttl_minutes"] = _whole(env, "HINTBOT_CONVERSATION_TTL_MINUTES", 1)
+        if env.get("HINTBOT_REVIEW_RETENTION_DAYS"):
+            updates["review_retention_days"] = _whole(env, "HINTBOT_REVIEW_RETENTION_DAYS", 1)
         if env.get("HINTBOT_BASE_YEAR"):
             year = _whole(env, "HINTBOT_BASE_YEAR", 2015)
             if year > 2035 or year % 5:
