@@ -12,7 +12,7 @@ import logging
 import sys
 from collections.abc import Sequence
 
-from bot.cli import advisor, brief, indicators, ops, serve, survey
+from bot.cli import advisor, brief, indicators, ops, review, serve, survey
 from bot.cli.base import HANDLER
 from bot.errors import UserError
 from bot.knowledge.loader import KnowledgeError
@@ -24,7 +24,7 @@ DESCRIPTION = f"""地域づくりヒントBot — 地域づくりの悩みに合
 {SOURCE_NOTE}"""
 
 # the command groups, in the order of ``hintbot --help``
-GROUPS = (advisor, indicators, serve, survey, brief, ops)
+GROUPS = (advisor, indicators, serve, survey, brief, review, ops)
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -26,6 +26,11 @@ from bot.settings import Settings
 BUILTIN_PERSONAL_DATA: dict[str, dict[str, str]] = {
     "conversations": {"user_id": "delete"},
     "consultations": {"user_id": "delete"},
+    # the review queue: the user's texts go; reviewers' ids on decisions are blanked
+    "review_sources": {"user_id": "delete"},
+    "review_corrections": {"user_id": "delete"},
+    "review_candidates": {"decided_by": "blank"},
+    "review_assignments": {"assigned_by": "blank", "undone_by": "blank"},
 }
 ACTIONS = ("delete", "blank")
 USER_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._@+-]{0,63}$")
