@@ -12,8 +12,9 @@ from slack_sdk import WebClient
 
 from bot.slack.advisor import SlackAdvisor
 from bot.slack.blocks import HOME_ACTION, OPTION_ACTION
-from bot.slack.listeners.actions import home_button, option_button, registration
+from bot.slack.listeners.actions import home_button, option_button, registration, review
 from bot.slack.payload import ack_now
+from bot.slack.review_views import REVIEW_ACTION
 from bot.slack.survey_views import REG_ACTION, SurveyAccess
 
 
@@ -44,3 +45,8 @@ def register(app: App, advisor: SlackAdvisor, surveys: SurveyAccess) -> None:
     app.action(re.compile(rf"^{REG_ACTION}:(approve|reject|confirm|cancel)$"))(
         ack=ack_now, lazy=[on_registration_button]
     )
+
+    def on_review(body: dict[str, Any], client: WebClient) -> None:
+        review.handle(advisor, body, client)
+
+    app.action(re.compile(rf"^{REVIEW_ACTION}:"))(ack=ack_now, lazy=[on_review])
