@@ -16,7 +16,6 @@ from collections.abc import Callable
 from typing import Any
 
 from slack_sdk import WebClient
-from slack_sdk.errors import SlackClientError
 from slack_sdk.models.blocks import (
     ActionsBlock,
     Block,
@@ -31,14 +30,17 @@ from slack_sdk.models.blocks import (
     StaticSelectElement,
 )
 from slack_sdk.models.views import View
+from slack_sdk.webhook import WebhookClient
 
 from bot.errors import UserError
 from bot.runtime import Runtime
 from bot.slack.advisor import api_error, clean_text
 from bot.slack.blocks import escape
+from bot.slack.client import CALL_ERRORS
+from bot.slack.payload import dict_of, first_action, user_of
 from bot.survey.answers import NewResponse
 from bot.survey.context import SurveyContext
-from bot.survey.registry import STATUS_LABELS, Member
+from bot.survey.registry import STATUS_LABELS, Member, NeedsConfirmation
 from bot.text.notes import SAMPLE_NOTE
 
 log = logging.getLogger("bot.slack")
@@ -46,7 +48,7 @@ log = logging.getLogger("bot.slack")
 SURVEY_COMMAND = "/survey"
 REGISTER_COMMAND = "/hint-register"
 SURVEY_VIEW = "survey_submit"
-REG_ACTION = "survey_reg"  # action ids survey_reg:approve / survey_reg:reject
+REG_ACTION = "survey_reg"  # survey_reg:approve / :reject, and :confirm / :cancel (re-register)
 ITEM_BLOCK = "item_"  # block ids item_q01 …
 VALUE_ACTION = "value"
 _MENTION_ID = re.compile(r"<@([UW][A-Z0-9]+)(?:\|[^>]*)?>")
@@ -147,7 +149,7 @@ def survey_command(
         return
     try:
         client.views_open(trigger_id=body.get("trigger_id"), view=survey_modal(ctx, member.code5))
-    except SlackClientError as exc:
+    except CALL_ERRORS as exc:
         log.warning("views.open failed: %s (user=%s)", api_error(exc), user)
         _tell(
             respond,
@@ -203,12 +205,13 @@ def survey_modal(ctx: SurveyContext, code5: str) -> View:
 
 def submit_survey(ctx: SurveyContext, body: dict[str, Any]) -> dict[str, Any]:
     """Validate and store a submission; returns the ``ack`` arguments (errors or the thanks)."""
-    view = body.get("view") or {}
-    user = str((body.get("user") or {}).get("id") or "")
+    view = dict_of(body.get("view"))
+    user = user_of(body) or ""
     try:
-        code5 = str(json.loads(view.get("private_metadata") or "{}").get("code5") or "")
+        meta = json.loads(str(view.get("private_metadata") or "{}"))
     except ValueError:
-        code5 = ""
+        meta = {}
+    code5 = str(dict_of(meta).get("code5") or "")  # any other shape: no municipality
     first_block = f"{ITEM_BLOCK}{ctx.survey.items[0].id}"
     member = ctx.registry.get(user)
     if member is None or not member.approved or member.role != "municipal" or member.code5 != code5:
@@ -218,13 +221,13 @@ def submit_survey(ctx: SurveyContext, body: dict[str, Any]) -> dict[str, Any]:
                 first_block: "この市町村の回答を送信する権限がありません。登録をご確認ください（/hint-register）。"
             },
         }
-    values = (view.get("state") or {}).get("values") or {}
+    values = dict_of(dict_of(view.get("state")).get("values"))
     answers: dict[str, int] = {}
     errors: dict[str, str] = {}
     valid = {str(lv.value): lv.value for lv in ctx.survey.scale}
     for it in ctx.survey.items:
         block = f"{ITEM_BLOCK}{it.id}"
-        sel = ((values.get(block) or {}).get(VALUE_ACTION) or {}).get("selected_option") or {}
+        sel = dict_of(dict_of(dict_of(values.get(block)).get(VALUE_ACTION)).get("selected_option"))
         raw = str(sel.get("value") or "")
         if raw not in valid:
             errors[block] = "選択してください。"
@@ -304,49 +307,90 @@ def register_command(
         return
     try:
         member = ctx.registry.request(user, text)
+    except NeedsConfirmation as need:
+        _ask_to_confirm(ctx, respond, need, text)
+        return
     except UserError as exc:
         _tell(respond, str(exc))
         return
+    _tell(respond, _requested(ctx, client, member))
+
+
+def _requested(ctx: SurveyContext, client: WebClient, member: Member) -> str:
+    """Send the approval request to the approvers; the message for the applicant."""
     what = ctx.registry.describe(member)
     approvers = ctx.registry.approvers_for(member)
     if not approvers:
-        _tell(
-            respond,
+        return (
             f"{what}としての登録申請を受け付けました。ただし、承認できる管理者がまだ登録されていません。"
-            "厚生局の担当者にご連絡ください（hintbot registry set で管理者を登録できます）。",
+            "厚生局の担当者にご連絡ください（hintbot registry set で管理者を登録できます）。"
         )
-        return
     sent = 0
     for admin in approvers:
         if _dm(client, admin, **approval_message(ctx, member)):
             sent += 1
-    _tell(
-        respond,
-        f"{what}としての登録を申請しました。管理者（{sent}人）の承認をお待ちください。"
-        if sent
-        else f"{what}としての登録申請を受け付けましたが、管理者へのお知らせを送れませんでした。"
-        "厚生局の担当者にご連絡ください。",
+    if sent:
+        return f"{what}としての登録を申請しました。管理者（{sent}人）の承認をお待ちください。"
+    return (
+        f"{what}としての登録申請を受け付けましたが、管理者へのお知らせを送れませんでした。"
+        "厚生局の担当者にご連絡ください。"
+    )
+
+
+def _ask_to_confirm(
+    ctx: SurveyContext, respond: Callable[..., Any], need: NeedsConfirmation, place: str
+) -> None:
+    """An approved member asked again: confirm before the current registration is replaced."""
+    current = ctx.registry.describe(need.member)
+    role, pref, code5 = need.target
+    new = Member(need.member.user_id, role, False, pref, code5, "pending", need.member.requested_at)
+    if (role, pref, code5) == (need.member.role, need.member.pref_code, need.member.code5):
+        _tell(respond, f"すでに{current}として登録されています（承認済み）。変更はありません。")
+        return
+    text = (
+        f"いまの登録（{current}、承認済み）を、{ctx.registry.describe(new)}としての申請に"
+        "置き換えますか？ 申請すると、管理者が承認するまで、いまの登録（役割・管理者の権限）は"
+        "使えなくなります。"
+    )
+    value = json.dumps({"place": place[:200], "version": need.member.version}, ensure_ascii=False)
+    blocks: list[Block] = [
+        SectionBlock(text=MarkdownTextObject(text=text)),
+        ActionsBlock(
+            elements=[
+                ButtonElement(
+                    text="置き換えて申請する",
+                    action_id=f"{REG_ACTION}:confirm",
+                    value=value,
+                    style="danger",
+                ),
+                ButtonElement(text="やめる", action_id=f"{REG_ACTION}:cancel", value="cancel"),
+            ]
+        ),
+    ]
+    with contextlib.suppress(Exception):  # the response_url may have expired
+        respond(text=text, blocks=blocks, response_type="ephemeral")
+
+
+def approval_value(member: Member) -> str:
+    """What an approval button carries: the applicant, the request and the row's version."""
+    return json.dumps(
+        {"user": member.user_id, "request": member.request_id, "version": member.version}
     )
 
 
 def approval_message(ctx: SurveyContext, member: Member) -> dict[str, Any]:
     what = ctx.registry.describe(member)
     text = f"<@{member.user_id}> さんが、{what}としての登録を申請しています。"
+    value = approval_value(member)
     blocks: list[Block] = [
         SectionBlock(text=MarkdownTextObject(text=text)),
         ActionsBlock(
             elements=[
                 ButtonElement(
-                    text="承認",
-                    action_id=f"{REG_ACTION}:approve",
-                    value=member.user_id,
-                    style="primary",
+                    text="承認", action_id=f"{REG_ACTION}:approve", value=value, style="primary"
                 ),
                 ButtonElement(
-                    text="却下",
-                    action_id=f"{REG_ACTION}:reject",
-                    value=member.user_id,
-                    style="danger",
+                    text="却下", action_id=f"{REG_ACTION}:reject", value=value, style="danger"
                 ),
             ]
         ),
@@ -354,13 +398,24 @@ def approval_message(ctx: SurveyContext, member: Member) -> dict[str, Any]:
     return {"text": text, "blocks": blocks}
 
 
-def decide(ctx: SurveyContext, client: WebClient, admin: str, target: str, approve: bool) -> str:
-    """Approve or reject; tells the requester; returns the message for the admin."""
+def decide(
+    ctx: SurveyContext,
+    client: WebClient,
+    admin: str,
+    target: str,
+    approve: bool,
+    *,
+    request_id: str | None = None,
+    version: int | None = None,
+) -> str:
+    """Approve or reject (a compare-and-set); tells the requester, only when this call made
+    the decision; returns the message for the admin."""
     try:
-        m = ctx.registry.decide(admin, target, approve)
+        m = ctx.registry.decide(admin, target, approve, request_id=request_id, version=version)
     except UserError as exc:
         return str(exc)
     what = ctx.registry.describe(m)
+    log.info("registration decided user=%s by=%s approve=%s", target, admin, approve)
     if approve:
         note = f"{what}としての登録が承認されました。"
         if m.role == "municipal":
@@ -371,19 +426,51 @@ def decide(ctx: SurveyContext, client: WebClient, admin: str, target: str, appro
     return f"<@{target}> さんの申請（{what}）を却下しました。"
 
 
+def _button_request(value: str) -> tuple[str, str | None, int | None] | None:
+    """(user, request id, version) of an approval button; None for an unreadable one."""
+    try:
+        data = json.loads(value)
+    except ValueError:
+        return None  # a button of an older version (its value was only the user id)
+    if not isinstance(data, dict) or not isinstance(data.get("user"), str):
+        return None
+    request = data.get("request")
+    version = data.get("version")
+    return (
+        data["user"],
+        request if isinstance(request, str) else None,
+        version if isinstance(version, int) and not isinstance(version, bool) else None,
+    )
+
+
+OLD_BUTTON = (
+    "このボタンは古い形式のため、どの申請かを確かめられません。何も変更していません。"
+    "`/hint-register approve {user}` で承認するか、申請し直してもらってください。"
+)
+
+
 def approval_click(ctx: SurveyContext, body: dict[str, Any], client: WebClient) -> None:
-    """A 承認/却下 button in an admin's DM."""
-    actions = body.get("actions") or []
-    admin = str((body.get("user") or {}).get("id") or "")
-    if not actions or not admin:
+    """A 承認/却下 button in an admin's DM, or 置き換えて申請する/やめる under /hint-register."""
+    action = first_action(body)
+    user = user_of(body) or ""
+    if not action or not user:
         return
-    action = actions[0]
-    approve = str(action.get("action_id", "")).endswith(":approve")
-    result = decide(ctx, client, admin, str(action.get("value") or ""), approve)
-    container = body.get("container") or {}
-    channel = container.get("channel_id") or (body.get("channel") or {}).get("id")
+    action_id = str(action.get("action_id", ""))
+    if action_id.endswith((":confirm", ":cancel")):
+        _confirm_click(ctx, body, client, user, action_id.endswith(":confirm"), action)
+        return
+    approve = action_id.endswith(":approve")
+    raw = str(action.get("value") or "")
+    parsed = _button_request(raw)
+    if parsed is None or parsed[1] is None or parsed[2] is None:
+        result = OLD_BUTTON.format(user=raw if USER_ID.match(raw) else "U…")
+    else:
+        target, request_id, version = parsed
+        result = decide(ctx, client, user, target, approve, request_id=request_id, version=version)
+    container = dict_of(body.get("container"))
+    channel = container.get("channel_id") or dict_of(body.get("channel")).get("id")
     ts = container.get("message_ts")
-    original = ((body.get("message") or {}).get("text")) or ""
+    original = str(dict_of(body.get("message")).get("text") or "")
     if channel and ts:
         try:
             client.chat_update(
@@ -395,8 +482,53 @@ def approval_click(ctx: SurveyContext, body: dict[str, Any], client: WebClient) 
                     ContextBlock(elements=[MarkdownTextObject(text=result)]),
                 ],
             )
-        except SlackClientError as exc:
+        except CALL_ERRORS as exc:
             log.warning("chat.update failed: %s (channel=%s)", api_error(exc), channel)
+
+
+USER_ID = re.compile(r"^[UW][A-Z0-9]{2,31}$")
+
+
+def _confirm_click(
+    ctx: SurveyContext,
+    body: dict[str, Any],
+    client: WebClient,
+    user: str,
+    confirm: bool,
+    action: dict[str, Any],
+) -> None:
+    if not confirm:
+        _reply_in_place(body, "申請しませんでした。いまの登録はそのままです。")
+        return
+    try:
+        data = dict_of(json.loads(str(action.get("value") or "")))
+    except ValueError:
+        data = {}
+    place, version = data.get("place"), data.get("version")
+    if not isinstance(place, str) or not isinstance(version, int):
+        _reply_in_place(
+            body, "確認の内容を読み取れませんでした。もう一度 /hint-register から申請してください。"
+        )
+        return
+    try:
+        member = ctx.registry.request(user, place, confirm_version=version)
+    except UserError as exc:
+        _reply_in_place(body, str(exc))
+        return
+    _reply_in_place(body, _requested(ctx, client, member))
+
+
+def _reply_in_place(body: dict[str, Any], text: str) -> None:
+    """Replace the ephemeral question with ``text`` through the action's response_url."""
+    url = body.get("response_url")
+    if not isinstance(url, str) or not url:
+        return
+    try:
+        WebhookClient(url, timeout=10).send(
+            text=text, replace_original=True, response_type="ephemeral"
+        )
+    except CALL_ERRORS as exc:
+        log.warning("response_url failed: %s", api_error(exc))
 
 
 def _dm(client: WebClient, user: str, **message: Any) -> bool:
@@ -407,6 +539,6 @@ def _dm(client: WebClient, user: str, **message: Any) -> bool:
             return False
         client.chat_postMessage(channel=channel, **message)
         return True
-    except SlackClientError as exc:
+    except CALL_ERRORS as exc:
         log.warning("DM failed: %s (user=%s)", api_error(exc), user)
         return False

@@ -3,6 +3,12 @@
 A person asks with ``/hint-register 茨木市``; the request stays pending until an admin of that
 prefecture or a bureau admin approves it. The first bureau admin is set from the command line
 (``hintbot registry set``). Only an approved member of a municipality answers for it.
+
+Every request has an id and every row a version (bumped on each change). An approval names
+the request it approves (the button carries both) and is a compare-and-set: a button of an
+earlier request, or a second click, approves nothing and is told 「すでに処理されています」.
+An approved member who asks again is asked to confirm first (``NeedsConfirmation``): the new
+request replaces the approved registration until it is approved.
 """
 
 from __future__ import annotations
@@ -10,12 +16,13 @@ from __future__ import annotations
 import csv
 import io
 import re
+import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
-from sqlalchemy import Engine, delete, select
+from sqlalchemy import Engine, delete, select, update
 
 from bot.errors import UserError
 from bot.storage.conversations import utcnow
@@ -50,6 +57,8 @@ class Member:
     status: str
     requested_at: datetime
     decided_by: str | None = None
+    request_id: str | None = None
+    version: int = 0
 
     @property
     def approved(self) -> bool:
@@ -88,7 +97,23 @@ def _member(row: SurveyMember) -> Member:
         row.status,
         row.requested_at,
         row.decided_by,
+        row.request_id,
+        int(row.version or 0),
     )
+
+
+class NeedsConfirmation(UserError):
+    """An approved member asked to register again: ask before their role is replaced.
+    ``member`` is the registration as it stands (its version goes with the confirmation)."""
+
+    def __init__(self, member: Member, role: str, pref: str | None, code5: str | None) -> None:
+        super().__init__("今の登録を置き換える前に確認が必要です。")
+        self.member = member
+        self.target = (role, pref, code5)
+
+
+class AlreadyDecided(UserError):
+    """The request was decided already, or replaced by a newer one: nothing was changed."""
 
 
 def check_user_id(user: str) -> str:
@@ -169,44 +194,124 @@ class Registry:
         code5 = self.places.muni_code_of(place)
         return "municipal", self.places.muni(code5).pref_code, code5
 
-    def request(self, user: str, place: str, now: datetime | None = None) -> Member:
-        """Record a pending request (replacing an earlier one) and return it."""
+    def request(
+        self,
+        user: str,
+        place: str,
+        now: datetime | None = None,
+        *,
+        confirm_version: int | None = None,
+    ) -> Member:
+        """Record a pending request (replacing an earlier one) and return it.
+
+        An approved member's registration is replaced only with ``confirm_version`` equal to
+        its current version (they confirmed after seeing it); otherwise ``NeedsConfirmation``.
+        A changed row meanwhile raises ``AlreadyDecided``; nothing is written then.
+        """
         role, pref, code5 = self.target(place)
         with self._session.begin() as s:
             row = s.get(SurveyMember, user)
+            if confirm_version is not None:
+                if row is None or int(row.version or 0) != confirm_version:
+                    raise AlreadyDecided(
+                        "この確認はすでに処理されています（登録の内容が確認のあとに変わりました）。"
+                        "申請し直すときは、もう一度 /hint-register から申請してください。"
+                    )
+            elif row is not None and row.status == "approved":
+                raise NeedsConfirmation(_member(row), role, pref, code5)
+            values = {
+                "role": role,
+                "pref_code": pref,
+                "code5": code5,
+                "is_admin": False,
+                "status": "pending",
+                "requested_at": now or utcnow(),
+                "decided_at": None,
+                "decided_by": None,
+                "request_id": uuid.uuid4().hex[:16],
+            }
             if row is None:
-                row = SurveyMember(user_id=user)
-                s.add(row)
-            row.role, row.pref_code, row.code5 = role, pref, code5
-            row.is_admin = False
-            row.status = "pending"
-            row.requested_at = now or utcnow()
-            row.decided_at = None
-            row.decided_by = None
+                s.add(SurveyMember(user_id=user, version=1, **values))
+            else:
+                version = int(row.version or 0)
+                res = s.execute(
+                    update(SurveyMember)
+                    .where(SurveyMember.user_id == user, SurveyMember.version == version)
+                    .values(version=version + 1, **values)
+                    .execution_options(synchronize_session=False)
+                )
+                if res.rowcount != 1:
+                    raise AlreadyDecided(
+                        "登録の内容が同時に変更されたため、申請しませんでした。"
+                        "もう一度 /hint-register から申請してください。"
+                    )
             s.flush()
-            return _member(row)
+            s.expire_all()
+            return _member(s.get(SurveyMember, user))
 
-    def decide(self, admin: str, user: str, approve: bool, now: datetime | None = None) -> Member:
-        """Approve or reject a pending request; only a permitted admin may."""
+    def decide(
+        self,
+        admin: str,
+        user: str,
+        approve: bool,
+        now: datetime | None = None,
+        *,
+        request_id: str | None = None,
+        version: int | None = None,
+    ) -> Member:
+        """Approve or reject a pending request; only a permitted admin may.
+
+        A compare-and-set on the row's version (and, from a button, on the request it names):
+        a request decided meanwhile, or replaced by a newer one, raises ``AlreadyDecided``
+        (「すでに処理されています」) and nothing changes.
+        """
         with self._session.begin() as s:
             row = s.get(SurveyMember, user)
             if row is None:
                 raise UserError(f"<@{user}> さんの登録申請は見つかりません。")
             judge = s.get(SurveyMember, admin)
-            if judge is None or not _member(judge).can_approve(_member(row)):
+            current = _member(row)
+            if judge is None or not _member(judge).can_approve(current):
                 raise UserError(
                     "この申請を承認・却下する権限がありません。その府県の管理者か、"
                     "厚生局の管理者にご依頼ください。"
                 )
-            if row.status != "pending":
-                raise UserError(
-                    f"<@{user}> さんの申請はすでに処理されています（{STATUS_LABELS[row.status]}）。"
+            replaced = (request_id is not None and current.request_id != request_id) or (
+                version is not None and current.version != version
+            )
+            if row.status != "pending" or replaced:
+                raise AlreadyDecided(self._decided_text(user, current, replaced))
+            conds = [
+                SurveyMember.user_id == user,
+                SurveyMember.status == "pending",
+                SurveyMember.version == current.version,
+            ]
+            res = s.execute(
+                update(SurveyMember)
+                .where(*conds)
+                .values(
+                    status="approved" if approve else "rejected",
+                    decided_at=now or utcnow(),
+                    decided_by=admin,
+                    version=current.version + 1,
                 )
-            row.status = "approved" if approve else "rejected"
-            row.decided_at = now or utcnow()
-            row.decided_by = admin
-            s.flush()
-            return _member(row)
+                .execution_options(synchronize_session=False)
+            )
+            if res.rowcount == 1:
+                s.expire_all()
+                return _member(s.get(SurveyMember, user))
+        # another click (another worker) decided it first: nothing was changed here
+        raise AlreadyDecided(self._decided_text(user, self.get(user), False))
+
+    @staticmethod
+    def _decided_text(user: str, m: Member | None, replaced: bool) -> str:
+        if replaced:
+            return (
+                f"<@{user}> さんのこの申請はすでに処理されています"
+                "（新しい申請に置き換えられたか、取り下げられました）。何も変更していません。"
+            )
+        status = STATUS_LABELS.get(m.status, m.status) if m else "削除済み"
+        return f"<@{user}> さんの申請はすでに処理されています（{status}）。"
 
     def set(
         self,
@@ -258,6 +363,8 @@ class Registry:
             s.add(row)
         at = now or utcnow()
         row.role, row.is_admin, row.pref_code, row.code5 = m.role, m.is_admin, m.pref_code, m.code5
+        row.version = int(row.version or 0) + 1
+        row.request_id = None
         row.status = "approved"
         row.requested_at = at
         row.decided_at = at
@@ -345,4 +452,13 @@ def _registry_columns(header: Sequence[str], file: str) -> dict[str, int]:
     return cols
 
 
-__all__ = ["ROLES", "ROLE_LABELS", "Member", "Registry", "check_user_id", "parse_role"]
+__all__ = [
+    "ROLES",
+    "ROLE_LABELS",
+    "AlreadyDecided",
+    "Member",
+    "NeedsConfirmation",
+    "Registry",
+    "check_user_id",
+    "parse_role",
+]

@@ -145,7 +145,9 @@ def test_registration_is_pending_until_an_admin_approves_with_a_button(
     _command(slack, "/survey", user="U0NEW")
     assert "承認待ち" in _responses(slack, 2)[1].body["text"]
 
-    slack.click(dm, "U0NEW", user="U0ADMIN")  # the 承認 button (first with this value)
+    [approve] = [b for b in buttons_of(dm) if b["action_id"] == "survey_reg:approve"]
+    assert json.loads(approve["value"])["user"] == "U0NEW"  # it names the request it approves
+    slack.click(dm, approve["value"], user="U0ADMIN")  # the 承認 button (first with this value)
     slack.fake.wait_for_calls("chat.update")
     assert slack_ctx.registry.get("U0NEW").approved  # type: ignore[union-attr]
     [note] = slack.fake.wait_posts("DU0NEW", 1)
