@@ -15,7 +15,9 @@ from bot.errors import UserError
 from bot.settings import Settings
 
 
-def _context(settings: Settings) -> Any:
+def _context(settings: Settings, *, demo: bool = True) -> Any:
+    """The survey over the settings' database; ``demo`` loads the demo sample into a database
+    without answers (not for an import: a rejected import must change nothing at all)."""
     from bot.storage.db import make_engine
     from bot.storage.schema import ensure_schema
     from bot.survey.context import SurveyContext
@@ -23,7 +25,8 @@ def _context(settings: Settings) -> Any:
     engine = make_engine(settings.database_url)
     ensure_schema(engine)
     ctx = SurveyContext(settings, engine)
-    ctx.ensure_demo_sample()
+    if demo:
+        ctx.ensure_demo_sample()
     return ctx
 
 
@@ -139,7 +142,9 @@ def register(sub: Subcommands) -> None:
 def cmd_import(args: argparse.Namespace, settings: Settings) -> int:
     from bot.survey.importer import import_survey
 
-    ctx = _context(settings)
+    # no demo sample first: the file is checked whole, then stored in one transaction, so a
+    # rejected file leaves the database exactly as it was (and real answers replace the demo)
+    ctx = _context(settings, demo=False)
     res = import_survey(ctx.answers, ctx.survey, ctx.places, args.file, sample=args.sample)
     layout = "横持ち" if res.layout == "wide" else "縦持ち"
     print(f"{res.file} を取り込みました（{layout}）: {res.responses} 市町村の回答。")

@@ -141,7 +141,14 @@ class SurveyParser:
             raise SurveyImportError(str(exc)) from exc
         file = path.name
         if not rows:
-            raise SurveyImportError(f"{file} にデータがありません。")
+            raise SurveyImportError(
+                f"{file} にデータがありません（空のファイルです）。保存済みの回答は変更していません。"
+            )
+        if len(rows) < 2:
+            raise SurveyImportError(
+                f"{file} には見出しの行（{lines[0]}行目）しかなく、回答の行がありません。"
+                "保存済みの回答は変更していません。"
+            )
         header = rows[0]
         heads = {_h(h) for h in header}
         sample = sample or sample_comment

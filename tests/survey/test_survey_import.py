@@ -6,8 +6,11 @@ from pathlib import Path
 
 import pytest
 
+from bot.errors import UserError
+from bot.settings import Settings
 from bot.survey.context import SurveyContext
 from bot.survey.importer import SurveyImportError, import_survey
+from tests.dbutil import fresh_url
 from tests.survey.conftest import SAMPLE
 
 ITEMS = [f"{n}" for n in range(1, 26)]
@@ -149,3 +152,57 @@ def test_sample_is_reproducible_and_matches_the_reports_findings(ctx: SurveyCont
     # strong: 移動支援, 市民の意識醸成, 利用者の自立支援, 自治体の負担
     assert {"q05", "q07", "q13", "q02"} <= set(top[:7])
     assert min(s.share for s in region.items) > 50  # most municipalities feel every item applies
+
+
+# -- a rejected import changes nothing (issue 12) -------------------------------------------
+def _cli(settings: Settings, *argv: str) -> int:
+    from bot.cli import build_parser
+
+    args = build_parser().parse_args(list(argv))
+    try:
+        return int(args.handler(args, settings))
+    except UserError as exc:
+        print(exc)
+        return 2
+
+
+def _rows(settings: Settings) -> int:
+    from bot.storage.db import make_engine
+    from bot.survey.answers import AnswerStore
+
+    engine = make_engine(settings.database_url)
+    try:
+        return AnswerStore(engine).count()
+    finally:
+        engine.dispose()
+
+
+@pytest.mark.parametrize(
+    "content",
+    [
+        "",  # empty
+        "市町村名," + ",".join(str(n) for n in range(1, 26)) + "\n",  # header only
+        "市町村名," + ",".join(str(n) for n in range(1, 26)) + "\nどこか市," + "1," * 24 + "1\n",
+    ],
+    ids=["empty", "header only", "unknown municipality"],
+)
+def test_a_rejected_import_on_an_empty_database_adds_no_demo_rows(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], content: str
+) -> None:
+    settings = Settings(
+        database_url=fresh_url(tmp_path, "import"), chart_dir=tmp_path, demo_sample=True
+    )
+    bad = tmp_path / "answers.csv"
+    bad.write_text(content, encoding="utf-8")
+    assert _cli(settings, "import", "survey", str(bad)) == 2
+    out = capsys.readouterr().out
+    assert "保存済みの回答は変更していません" in out
+    assert _rows(settings) == 0  # not 137 demo rows either
+    # a good file is stored, and the demo sample does not come in behind it
+    good = tmp_path / "good.csv"
+    good.write_text(
+        "市町村名," + ",".join(str(n) for n in range(1, 26)) + "\n茨木市," + "2," * 24 + "2\n",
+        encoding="utf-8",
+    )
+    assert _cli(settings, "import", "survey", str(good)) == 0
+    assert _rows(settings) == 1
