@@ -4,6 +4,8 @@ through apps.connections.open to the local WebSocket server and answers pushed e
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import replace
+from datetime import timedelta
 
 import pytest
 from slack_bolt.adapter.socket_mode import SocketModeHandler
@@ -11,10 +13,12 @@ from slack_sdk import WebClient
 
 from bot.runtime import Runtime
 from bot.settings import Settings
+from bot.slack.advisor import Place, SlackAdvisor, Sweeper, consult_work
 from bot.slack.app import create_app
+from bot.storage.outbox import OutboxStore
 from tests.support import payloads as P
 from tests.support.fake_slack import FakeSlack
-from tests.support.harness import LogWatcher, all_text, buttons_of
+from tests.support.harness import LogWatcher, all_text, buttons_of, wait_outbox_settled
 
 
 @pytest.fixture()
@@ -76,3 +80,40 @@ def test_socket_mode_slash_command_acknowledges_with_text(
     assert "ダイレクトメッセージ" in str(ack.get("payload"))
     [post] = fake.wait_for_calls("chat.postMessage")
     assert post.body["channel"] == "DU0USER1"
+
+
+def test_socket_mode_redelivery_resumes_unfinished_work(
+    fake: FakeSlack, socket_app: SocketModeHandler, runtime: Runtime
+) -> None:
+    """A worker recorded the event and died before answering: Slack's redelivery over the
+    socket resumes it, and the answer is posted once."""
+    payload = P.event_callback(P.dm_message("協議体がお客様状態で困っている"))
+    key = f"event:{payload['event_id']}"
+    outbox = OutboxStore(runtime.db, runtime.store, lease=timedelta(seconds=30))
+    place = Place("T0TEST", "DU0USER1", None, "U0USER1", "dm")
+    work = consult_work(key, place, text="協議体がお客様状態で困っている")
+    assert outbox.accept(work, "dead-worker") == "new"
+    with LogWatcher() as logs:
+        fake.wait_socket_ack(fake.push_envelope(payload, retry_attempt=1))
+        logs.wait_for(f"unfinished delivery resumed: {key}")
+    fake.wait_posts("DU0USER1", 1)
+    assert wait_outbox_settled(outbox) == {"done": 1}
+    fake.wait_socket_ack(fake.push_envelope(payload, retry_attempt=2))
+    assert len(fake.posts("DU0USER1")) == 1
+
+
+def test_socket_mode_failed_post_is_retried_by_the_sweeper(
+    fake: FakeSlack, socket_app: SocketModeHandler, runtime: Runtime
+) -> None:
+    fake.inject("chat.postMessage", channel="DU0USER1", status=503, times=2)
+    fast = replace(runtime, settings=replace(runtime.settings, reply_retry_max_seconds=0.2))
+    sweeper = Sweeper(SlackAdvisor(fast), WebClient(base_url=fake.api_url), interval=0.05).start()
+    try:
+        payload = P.event_callback(P.dm_message("協議体がお客様状態で困っている"))
+        fake.wait_socket_ack(fake.push_envelope(payload))
+        fake.wait_posts("DU0USER1", 1, timeout=30)
+        outbox = OutboxStore(runtime.db, runtime.store, lease=timedelta(seconds=30))
+        assert wait_outbox_settled(outbox) == {"done": 1}
+    finally:
+        sweeper.stop()
+    assert len(fake.posts("DU0USER1")) == 1 and len(fake.faults_served) == 2
