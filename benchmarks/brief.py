@@ -113,3 +113,8 @@ def main() -> int:
 
 if __name__ == "__main__":
     raise SystemExit(main())
+
+
+def run_short() -> dict[str, Any]:
+    """The ``make bench`` section: one brief and 奈良県; the 215 stay with ``python -m benchmarks.brief``."""
+    return run_bench(region=False)

@@ -199,6 +199,7 @@ SECTIONS: list[tuple[str, str]] = [
     ("indicators", "benchmarks.indicators:run_bench"),
     ("slack", "benchmarks.slack:run_bench"),
     ("survey digests", "benchmarks.survey:run_bench"),
+    ("brief", "benchmarks.brief:run_short"),
     ("postgres", "benchmarks.postgres:run_bench"),
 ]
 

@@ -144,7 +144,7 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     ("bot.errors", "bot.logs", "bot.text", "bot.knowledge"),
     ("bot.storage", "bot.settings", "bot.matching"),
     ("bot.core",),
-    ("analytics", "bot.survey"),  # domains behind the core's ports
+    ("analytics", "bot.survey", "bot.brief", "bot.review"),  # domains behind the ports
     ("bot.render", "bot.evaluate", "bot.evaluate_followups", "bot.terminal", "bot.runtime"),
     ("bot.slack", "bot.cli", "bot"),  # adapters and entry points
 )
