@@ -17,6 +17,7 @@ they are read again next time. Sources older than the retention period are delet
 
 from __future__ import annotations
 
+import json
 import re
 import unicodedata
 from collections import Counter
@@ -26,7 +27,22 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from rapidfuzz import fuzz, process
-from sqlalchemy import Connection, Engine, and_, delete, exists, func, insert, or_, select, update
+from sqlalchemy import (
+    Connection,
+    Engine,
+    Text,
+    and_,
+    bindparam,
+    delete,
+    exists,
+    func,
+    insert,
+    or_,
+    select,
+    type_coerce,
+    update,
+)
+from sqlalchemy.exc import IntegrityError
 
 from bot.matching.matcher import MatchPolicy
 from bot.storage.conversations import ConsultationRow
@@ -37,6 +53,7 @@ from bot.storage.review import (
     ReviewCandidate,
     ReviewCorrection,
     ReviewSource,
+    ReviewState,
     read_counter,
     set_counter,
 )
@@ -71,7 +88,7 @@ class Observed:
     created_at: datetime
     text: str
     reason: str
-    cards: list[list[Any]]
+    cards: str  # the bot's ranking as the log's JSON text, copied as it is
     picked: str | None
     rejected: str | None
 
@@ -81,29 +98,27 @@ def classify(row: Any, taken_back: str | None = None) -> Observed | None:
     text = str(row.text or "")
     if not text.strip() or (text.startswith("[") and text.endswith("]")):
         return None  # opened by a button, nothing typed
-    if row.intent not in ("hint", "unknown"):
+    intent, card, confidence = row.intent, row.card, row.confidence
+    if intent not in ("hint", "unknown"):
         return None
-    scores = [list(x) for x in (row.scores or []) if isinstance(x, list | tuple) and x]
-    top = str(scores[0][0]) if scores else None
-    card = row.card
-
-    def seen(reason: str, picked: str | None, rejected: str | None) -> Observed:
-        return Observed(
-            int(row.id), str(row.user_id), row.created_at, text, reason, scores, picked, rejected
-        )
-
+    scores = row.scores if isinstance(row.scores, str) else json.dumps(row.scores or [])
+    top = row.top
     if taken_back is not None:
-        return seen("corrected", card if card != taken_back else None, taken_back)
-    if row.confidence == "confident" and card and top and card != top:
-        return seen("corrected", card, top)
-    if row.feedback == "down":
-        return seen("down", None, card)
-    if row.confidence == "ambiguous" and card:
-        return seen("picked", card, None)
-    if row.intent == "unknown":
-        declined = row.confidence is None or (row.score or 0.0) >= MINIMUM
-        return seen("declined" if declined else "unanswered", card, None)
-    return None
+        reason, picked, rejected = "corrected", (card if card != taken_back else None), taken_back
+    elif confidence == "confident" and card and top and card != top:
+        reason, picked, rejected = "corrected", card, top
+    elif row.feedback == "down":
+        reason, picked, rejected = "down", None, card
+    elif confidence == "ambiguous" and card:
+        reason, picked, rejected = "picked", card, None
+    elif intent == "unknown":
+        declined = confidence is None or (row.score or 0.0) >= MINIMUM
+        reason, picked, rejected = ("declined" if declined else "unanswered"), card, None
+    else:
+        return None
+    return Observed(
+        int(row.id), str(row.user_id), row.created_at, text, reason, scores, picked, rejected
+    )
 
 
 def _bigrams(key: str) -> set[str]:
@@ -140,7 +155,7 @@ class Grouper:
         if hit is not None or len(key) < MIN_FUZZY or not self.keys:
             return hit
         postings = self.postings
-        lists = [postings[g] for g in _bigrams(key) if g in postings]
+        lists = [p for p in map(postings.get, _bigrams(key)) if p]
         if not lists:
             return None
         lists.sort(key=len)  # the rarest bigrams first
@@ -207,15 +222,28 @@ def drop_empty(conn: Connection) -> None:
     conn.execute(delete(ReviewCandidate).where(ReviewCandidate.status.in_(OPEN), ~has_source))
 
 
+def _take_turn(conn: Connection) -> None:
+    """Lock the watermark row (SQLite: the database's write lock; PostgreSQL: the row)."""
+    keep = update(ReviewState).where(ReviewState.name == COLLECTED).values(value=ReviewState.value)
+    if conn.execute(keep).rowcount:
+        return
+    try:
+        with conn.begin_nested():
+            conn.execute(insert(ReviewState).values(name=COLLECTED, value=0))
+    except IntegrityError:  # another collector created it first: wait for its turn
+        conn.execute(keep)
+
+
 def collect(
     engine: Engine, *, now: datetime, retention: timedelta, settle: timedelta
 ) -> CollectReport:
     """Bring the queue up to date with the consultation log (one transaction)."""
     cutoff = now - retention
     with engine.begin() as conn:
-        # take the write lock first: two collectors (CLI and Slack) run one after the other
+        # write first, so this transaction holds the lock from its start: two collectors
+        # (the CLI, a Slack worker) run one after the other
+        _take_turn(conn)
         watermark = read_counter(conn, COLLECTED)
-        set_counter(conn, COLLECTED, watermark)
         purged = purge(conn, cutoff)
         c = ConsultationRow
         top = c.scores[(0, 0)].as_string()
@@ -232,7 +260,7 @@ def collect(
         rows = conn.execute(
             select(
                 c.id, c.user_id, c.created_at, c.text, c.intent, c.confidence, c.card,
-                c.score, c.scores, c.feedback,
+                c.score, type_coerce(c.scores, Text).label("scores"), top.label("top"), c.feedback,
             ).where(c.id > watermark, c.created_at >= cutoff, c.intent.in_(("hint", "unknown")), wanted)
             .order_by(c.id)
         ).all()  # fmt: skip
@@ -297,16 +325,22 @@ def _store(
         placed.append((o, gid))
     ids: list[int] = []
     if new_groups:
+        # collectors take turns (the watermark row is locked first), so the rows after the
+        # highest id are these, in order: one multi-row insert instead of one per group
+        before = conn.execute(select(func.max(ReviewCandidate.id))).scalar() or 0
+        conn.execute(
+            insert(ReviewCandidate),
+            [{"status": "open", "created_at": now, "updated_at": now}] * len(new_groups),
+        )
         ids = list(
             conn.execute(
-                insert(ReviewCandidate).returning(ReviewCandidate.id, sort_by_parameter_order=True),
-                [
-                    {"status": "open", "created_at": now, "updated_at": now}
-                    for _ in range(len(new_groups))
-                ],
+                select(ReviewCandidate.id)
+                .where(ReviewCandidate.id > before)
+                .order_by(ReviewCandidate.id)
             ).scalars()
         )
-    rows = []
+        assert len(ids) == len(new_groups)
+    rows: list[dict[str, Any]] = []
     touched: set[int] = set()
     for o, gid in placed:
         cid = ids[-1 - gid] if gid < 0 else gid
@@ -324,7 +358,15 @@ def _store(
                 "rejected": o.rejected,
             }
         )
-    conn.execute(insert(ReviewSource), rows)
+    if conn.dialect.name == "sqlite":
+        # the ranking goes in as the JSON text it was logged as (no decoding and encoding)
+        for r in rows:
+            r["cards_json"] = r.pop("cards")
+        conn.execute(insert(ReviewSource).values(cards=bindparam("cards_json", type_=Text)), rows)
+    else:
+        for r in rows:
+            r["cards"] = json.loads(r["cards"])
+        conn.execute(insert(ReviewSource), rows)
     old = touched - set(ids)
     if old:
         conn.execute(

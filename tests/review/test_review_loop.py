@@ -201,3 +201,33 @@ def test_collecting_twice_adds_nothing_and_a_late_vote_is_seen(
     with db.connect() as conn:
         n = conn.execute(select(func.count()).select_from(ReviewCorrection)).scalar()
     assert n == 0
+
+
+def test_collectors_running_at_once_store_each_consultation_once(
+    bot: Engine, make_service: Callable[..., ReviewService], db: SAEngine
+) -> None:
+    import threading
+
+    from bot.storage.review import ReviewSource
+
+    replies = [say(bot, f"U0{i:03d}", f"{WORRY}（{i}回目）") for i in range(12)]
+    n = replies.count("menu -")  # (one of them the bot reads as two or three cards)
+    assert n >= 10
+    services = [make_service(guard=[]) for _ in range(4)]
+    errors: list[BaseException] = []
+
+    def run(svc: ReviewService) -> None:
+        try:
+            svc.collect()
+        except BaseException as exc:  # the assertion below shows it
+            errors.append(exc)
+
+    threads = [threading.Thread(target=run, args=(s,)) for s in services]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == []
+    with db.connect() as conn:
+        assert conn.execute(select(func.count()).select_from(ReviewSource)).scalar() == n
+    assert [(c.count, c.reason) for c in services[0].queue()] == [(n, "unanswered")]
