@@ -158,10 +158,12 @@ class Grouper:
         lists = [p for p in map(postings.get, _bigrams(key)) if p]
         if not lists:
             return None
-        lists.sort(key=len)  # the rarest bigrams first
+        lists.sort(key=len)  # the rarest bigrams first; ties all taken (the same in any order)
+        rare = len(lists[min(RARE_BIGRAMS, len(lists)) - 1])
         lo, hi = len(key) * 0.6, len(key) / 0.6
         sizes = self.sizes
-        pool = [i for i in set().union(*lists[:RARE_BIGRAMS]) if lo <= sizes[i] <= hi]
+        near = set().union(*(p for p in lists if len(p) <= rare))
+        pool = sorted(i for i in near if lo <= sizes[i] <= hi)
         if not pool:
             return None
         keys = self.keys
