@@ -19,6 +19,7 @@ from sqlalchemy import (
     DateTime,
     Engine,
     Float,
+    Index,
     Integer,
     String,
     Text,
@@ -82,6 +83,43 @@ class ProcessedEventRow(Base):
 
     key: Mapped[str] = mapped_column(String(255), primary_key=True)
     created_at: Mapped[datetime] = mapped_column(DateTime, index=True)
+
+
+PENDING = "pending"  # the reply is still to be made and/or posted
+POSTED = "posted"  # the message is out (its ts is kept); its charts are still to go
+DONE = "done"
+FAILED = "failed"  # given up after the bounded time; the person was told where possible
+OPEN = (PENDING, POSTED)
+# how long new work is left to the worker that acknowledged it before the sweeper may take it
+HANDOFF = timedelta(seconds=10)
+
+
+class OutboxRow(Base):
+    """One acknowledged event or action and where its reply stands: the reply outbox
+    (``bot.storage.outbox``), kept here beside the claims it is recorded with."""
+
+    __tablename__ = "reply_outbox"
+    __table_args__ = (
+        Index("ix_reply_outbox_due", "status", "next_attempt_at"),
+        {"info": {"personal_data": {"user_id": "delete"}}},
+    )
+
+    key: Mapped[str] = mapped_column(String(255), primary_key=True)  # = the claim's key
+    kind: Mapped[str] = mapped_column(String(16))  # consult | home
+    user_id: Mapped[str] = mapped_column(String(64), index=True)
+    payload: Mapped[dict[str, Any]] = mapped_column(JSON)  # what is needed to answer
+    status: Mapped[str] = mapped_column(String(16))
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[datetime] = mapped_column(DateTime)
+    lease_owner: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    lease_until: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
+    reply: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)  # rendered
+    channel: Mapped[str | None] = mapped_column(String(32), nullable=True)  # where it goes
+    post_tries: Mapped[int] = mapped_column(Integer, default=0)  # chat.postMessage calls begun
+    posted_ts: Mapped[str | None] = mapped_column(String(32), nullable=True)
+    last_error: Mapped[str | None] = mapped_column(String(64), nullable=True)  # an error id
+    created_at: Mapped[datetime] = mapped_column(DateTime, index=True)
+    updated_at: Mapped[datetime] = mapped_column(DateTime)
 
 
 @dataclass
@@ -253,8 +291,6 @@ class Store:
         self, older_than: timedelta = timedelta(days=1), now: datetime | None = None
     ) -> int:
         """Forget delivery ids older than Slack's retry window, so the table stays small."""
-        from bot.storage.outbox import purge_finished
-
         cutoff = (now or utcnow()) - older_than
         with self._session.begin() as s:
             res: Any = s.execute(
@@ -338,6 +374,9 @@ def change_consultation(s: Session, cid: int, values: Mapping[str, Any]) -> None
         s.execute(update(ConsultationRow).where(ConsultationRow.id == cid).values(**changes))
 
 
-# The reply outbox's table belongs with the claims it is recorded with: importing this module
-# (``import_models``) registers it too. At the end: it imports this module's names.
-import bot.storage.outbox  # noqa: E402, F401
+def purge_finished(s: Session, cutoff: datetime) -> int:
+    """Delete answered and given-up rows last changed before ``cutoff`` (on ``s``)."""
+    res: Any = s.execute(
+        delete(OutboxRow).where(OutboxRow.status.in_((DONE, FAILED)), OutboxRow.updated_at < cutoff)
+    )
+    return int(res.rowcount or 0)

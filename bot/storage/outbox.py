@@ -28,13 +28,7 @@ from datetime import datetime, timedelta
 from typing import Any, Literal, TypeVar
 
 from sqlalchemy import (
-    JSON,
-    DateTime,
     Engine,
-    Index,
-    Integer,
-    String,
-    delete,
     func,
     or_,
     select,
@@ -47,49 +41,25 @@ from sqlalchemy.exc import (
     OperationalError,
     SQLAlchemyError,
 )
-from sqlalchemy.orm import Mapped, Session, mapped_column
+from sqlalchemy.orm import Session
 
-from bot.storage.conversations import ProcessedEventRow, Store, utcnow
-from bot.storage.db import Base, session_factory
+from bot.storage.conversations import (
+    DONE,
+    FAILED,
+    HANDOFF,
+    OPEN,
+    PENDING,
+    POSTED,
+    OutboxRow,
+    ProcessedEventRow,
+    Store,
+    utcnow,
+)
+from bot.storage.db import session_factory
 
 log = logging.getLogger("bot.storage")
 
-PENDING = "pending"  # the reply is still to be made and/or posted
-POSTED = "posted"  # the message is out (its ts is kept); its charts are still to go
-DONE = "done"
-FAILED = "failed"  # given up after the bounded time; the person was told where possible
-OPEN = (PENDING, POSTED)
-# how long new work is left to the worker that acknowledged it before the sweeper may take it
-HANDOFF = timedelta(seconds=10)
-
 T = TypeVar("T")
-
-
-class OutboxRow(Base):
-    """One acknowledged event or action and where its reply stands."""
-
-    __tablename__ = "reply_outbox"
-    __table_args__ = (
-        Index("ix_reply_outbox_due", "status", "next_attempt_at"),
-        {"info": {"personal_data": {"user_id": "delete"}}},
-    )
-
-    key: Mapped[str] = mapped_column(String(255), primary_key=True)  # = the claim's key
-    kind: Mapped[str] = mapped_column(String(16))  # consult | home
-    user_id: Mapped[str] = mapped_column(String(64), index=True)
-    payload: Mapped[dict[str, Any]] = mapped_column(JSON)  # what is needed to answer
-    status: Mapped[str] = mapped_column(String(16))
-    attempts: Mapped[int] = mapped_column(Integer, default=0)
-    next_attempt_at: Mapped[datetime] = mapped_column(DateTime)
-    lease_owner: Mapped[str | None] = mapped_column(String(64), nullable=True)
-    lease_until: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
-    reply: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)  # rendered
-    channel: Mapped[str | None] = mapped_column(String(32), nullable=True)  # where it goes
-    post_tries: Mapped[int] = mapped_column(Integer, default=0)  # chat.postMessage calls begun
-    posted_ts: Mapped[str | None] = mapped_column(String(32), nullable=True)
-    last_error: Mapped[str | None] = mapped_column(String(64), nullable=True)  # an error id
-    created_at: Mapped[datetime] = mapped_column(DateTime, index=True)
-    updated_at: Mapped[datetime] = mapped_column(DateTime)
 
 
 @dataclass(frozen=True)
@@ -479,11 +449,3 @@ def _claim_window(s: Session, key: str, span: timedelta, now: datetime) -> bool:
     s.add(ProcessedEventRow(key=key, created_at=now))
     s.flush()  # a concurrent first click: IntegrityError, the whole acceptance rolls back
     return True
-
-
-def purge_finished(s: Session, cutoff: datetime) -> int:
-    """Delete answered and given-up rows last changed before ``cutoff`` (on ``s``)."""
-    res: Any = s.execute(
-        delete(OutboxRow).where(OutboxRow.status.in_((DONE, FAILED)), OutboxRow.updated_at < cutoff)
-    )
-    return int(res.rowcount or 0)
