@@ -27,6 +27,7 @@ import os
 import re
 import socket
 import threading
+import time
 import uuid
 from collections.abc import Mapping
 from concurrent.futures import ThreadPoolExecutor
@@ -85,6 +86,8 @@ REPLY_EVENT = "hintbot_reply"  # the metadata event type of every reply (payload
 HISTORY_PAGE = 200
 HISTORY_PAGES = 10
 HISTORY_MARGIN = timedelta(seconds=120)  # read the channel from before the event (clock skew)
+TURN_TRIES = 3  # a turn lost to the database is run again at once this many times in all
+DB_RETRY_MAX_S = 2.0  # then retried within this (the Web API's failures wait longer)
 
 
 def conversation_key(team: str, channel: str, thread_ts: str | None, user: str) -> str:
@@ -277,7 +280,7 @@ class SlackAdvisor:
             elif job.kind == "home":
                 self._publish_home(client, job)
             else:
-                self._deliver_consult(client, job)
+                self._consult_with_turn_retries(client, job)
         except LeaseLost:
             log.info("delivery taken over by another worker: %s", key)
         except TurnFailed as exc:
@@ -295,6 +298,18 @@ class SlackAdvisor:
         except Exception as exc:  # a bug must not kill the listener thread or the sweeper
             log.error("delivery failed: %s (key=%s)", type(exc).__name__, key, exc_info=False)
             self._retry(client, job, Failure(type(exc).__name__))
+
+    def _consult_with_turn_retries(self, client: WebClient, job: Job) -> None:
+        """A turn lost to the database (a dropped connection, a restarted server) is tried
+        again at once a few times, briefly, before it is scheduled like other failures."""
+        for attempt in range(TURN_TRIES):
+            try:
+                self._deliver_consult(client, job)
+                return
+            except TurnFailed:
+                if attempt == TURN_TRIES - 1:
+                    raise
+                time.sleep(0.05 * 3**attempt)
 
     def _place(self, job: Job, channel: str | None = None) -> Place:
         p = job.payload
@@ -442,6 +457,8 @@ class SlackAdvisor:
     def _retry(self, client: WebClient, job: Job, failure: Failure) -> None:
         now = utcnow()
         cap = self.settings.reply_retry_max_seconds
+        if failure.error.startswith("db_"):
+            cap = min(cap, DB_RETRY_MAX_S)  # our own database: back soon, not Slack's pace
         wait = failure.retry_after
         if wait is None:
             wait = backoff(max(0, job.attempts - 1), 1.0, cap)
