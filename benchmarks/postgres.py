@@ -15,7 +15,8 @@ third time. Measured: digests missing or duplicated per (channel, slot) in the l
 how the interrupted slots were settled (recovered by their message metadata, or re-posted).
 
 Run alone: ``python -m benchmarks.postgres`` (prints JSON; ``python -m benchmarks.postgres clock`` for the
-clock section only). ``HINTBOT_BENCH_PG`` overrides the server (default
+clock section only; ``--baseline REF`` runs the same load again on the code of a git ref, e.g. the
+commit before the durable reply path, and reports its figures as ``baseline_…``). ``HINTBOT_BENCH_PG`` overrides the server (default
 ``postgresql://postgres@127.0.0.1:5432/postgres``).
 """
 
@@ -422,23 +423,15 @@ def run_clock_kill_bench(
     return result
 
 
-def run_bench(users: int = 50, per_user: int = 40, workers: int = 2) -> dict[str, float]:
-    """The figures above; ``postgres_reachable`` 0 (and nothing else) without a server."""
-    admin = _admin_url()
-    problem = _reachable(admin)
-    if problem:
-        print(f"  PostgreSQL not reachable at {admin}: {problem}", flush=True)
-        return {"postgres_reachable": 0.0}
+def _run_load(
+    admin: str, users: int, per_user: int, workers: int, code: Path | None = None
+) -> dict[str, float]:
+    """The load runs on a new database; ``code`` is another checkout to serve (a baseline)."""
     from tests.support import payloads as P
     from tests.support.driver import ServeProcess, SlackSender
     from tests.support.load import WORRIES
 
-    result: dict[str, float] = {
-        "postgres_reachable": 1.0,
-        "workers": float(workers),
-        "users": float(users),
-        "events_per_user": float(per_user),
-    }
+    result: dict[str, float] = {}
     with (
         tempfile.TemporaryDirectory(prefix="hintbot-pgbench-") as tmp,
         TempDatabase(admin) as db,
@@ -451,7 +444,8 @@ def run_bench(users: int = 50, per_user: int = 40, workers: int = 2) -> dict[str
             "DATABASE_URL": db.url,
             "HINTBOT_CHART_DIR": str(Path(tmp) / "charts"),
         }
-        with ServeProcess(env, workers=workers, log_path=Path(tmp) / "serve.log") as server:
+        log = Path(tmp) / "serve.log"
+        with ServeProcess(env, workers=workers, log_path=log, cwd=code) as server:
             sender = SlackSender(server.base_url, fake.signing_secret)
             for i in range(8 * workers):  # warm every worker (imports, pools, first queries)
                 sender.event(P.event_callback(P.dm_message(WORRIES[i % 8], user=f"UW{i}")))
@@ -464,6 +458,45 @@ def run_bench(users: int = 50, per_user: int = 40, workers: int = 2) -> dict[str
     runs = len(RUNS)
     result["lost_log_rows"] = float(runs * users * ((per_user + 1) // 2) - logged)
     result["claims_off_by"] = float(claims - (8 * workers + runs * (users * per_user + 1)))
+    return result
+
+
+def _checkout(ref: str, into: Path) -> Path:
+    """The tree of ``ref`` (``git archive``, nothing in this checkout changes) in ``into``."""
+    from bot.settings import ROOT
+
+    archive = subprocess.run(
+        ["git", "archive", "--format=tar", ref], cwd=ROOT, capture_output=True, check=True
+    )
+    subprocess.run(["tar", "-x", "-C", str(into)], input=archive.stdout, check=True)
+    return into
+
+
+def run_bench(
+    users: int = 50, per_user: int = 40, workers: int = 2, baseline: str | None = None
+) -> dict[str, float]:
+    """The figures above; ``postgres_reachable`` 0 (and nothing else) without a server.
+
+    ``baseline`` (or ``HINTBOT_BENCH_BASELINE``): a git ref whose code runs the same load
+    afterwards, its figures prefixed ``baseline_`` — e.g. the commit before the durable reply
+    path, to compare the reply times with and without it."""
+    admin = _admin_url()
+    problem = _reachable(admin)
+    if problem:
+        print(f"  PostgreSQL not reachable at {admin}: {problem}", flush=True)
+        return {"postgres_reachable": 0.0}
+    result: dict[str, float] = {
+        "postgres_reachable": 1.0,
+        "workers": float(workers),
+        "users": float(users),
+        "events_per_user": float(per_user),
+    }
+    result.update(_run_load(admin, users, per_user, workers))
+    baseline = baseline or os.environ.get("HINTBOT_BENCH_BASELINE") or None
+    if baseline:
+        with tempfile.TemporaryDirectory(prefix="hintbot-baseline-") as code:
+            figures = _run_load(admin, users, per_user, workers, _checkout(baseline, Path(code)))
+        result.update({f"baseline_{k}": v for k, v in figures.items()})
     result.update(run_clock_kill_bench(admin))
     return result
 
@@ -477,8 +510,10 @@ def _clock_ok(figures: dict[str, float]) -> bool:
 
 
 def main(argv: list[str] | None = None) -> int:
-    only_clock = "clock" in (sys.argv[1:] if argv is None else argv)
-    figures = run_clock_kill_bench() if only_clock else run_bench()
+    args = sys.argv[1:] if argv is None else argv
+    only_clock = "clock" in args
+    baseline = args[args.index("--baseline") + 1] if "--baseline" in args[:-1] else None
+    figures = run_clock_kill_bench() if only_clock else run_bench(baseline=baseline)
     print(json.dumps({k: round(v, 2) for k, v in figures.items()}, indent=2))
     if only_clock:
         return 0 if _clock_ok(figures) else 1

@@ -229,7 +229,9 @@ class ServeProcess:
         workers: int = 2,
         port: int | None = None,
         log_path: Path | None = None,
+        cwd: Path | None = None,
     ) -> None:
+        self.cwd = cwd or ROOT  # another checkout runs its own code (a benchmark baseline)
         self.port = port or free_port()
         self.base_url = f"http://127.0.0.1:{self.port}"
         self.env = {**os.environ, **env}
@@ -257,7 +259,7 @@ class ServeProcess:
             self._log = open(self.log_path, "wb")  # noqa: SIM115 - closed in stop()
             out = self._log
         self.proc = subprocess.Popen(
-            self.args, cwd=ROOT, env=self.env, stdout=out, stderr=subprocess.STDOUT
+            self.args, cwd=self.cwd, env=self.env, stdout=out, stderr=subprocess.STDOUT
         )
         self.wait_ready(timeout)
         return self
