@@ -236,7 +236,10 @@ def test_the_clarifying_reply_keeps_the_thread(say: Say) -> None:
                 {
                     "kind": "countermeasures",
                     "card": "04",
-                    "says": ("誰にどのような支援が必要なのか具体化されていない", "と受け取りました"),
+                    "says": (
+                        "誰にどのような支援が必要なのか具体化されていない",
+                        "と受け取りました",
+                    ),
                 },
             ),
         ],
