@@ -93,6 +93,7 @@ def test_a_worker_killed_under_load_loses_no_answer_and_posts_none_twice(
 
 
 @pytest.mark.postgres
+@pytest.mark.timeout(360)  # 120 workers' worth of retries on a 2-core machine shared with CI
 def test_postgres_connections_terminated_under_load_lose_nothing(
     fake: FakeSlack, tmp_path: Path
 ) -> None:
