@@ -175,6 +175,27 @@ def consult_work(
     return Work(key, "consult", place.user, payload)
 
 
+def new_job(work: Work, token: str, now: datetime) -> Job:
+    """The row ``OutboxStore.accept`` has just recorded for ``work``, leased to ``token``."""
+    payload = dict(work.payload)
+    channel = payload.get("channel")
+    return Job(
+        work.key[:255],
+        work.kind,
+        work.user[:64],
+        payload,
+        "pending",
+        1,
+        None,
+        channel if isinstance(channel, str) and channel else None,
+        0,
+        None,
+        None,
+        now,
+        token,
+    )
+
+
 def home_work(key: str, user: str) -> Work:
     """Publishing the App Home tab (idempotent: repeating it does no harm)."""
     return Work(key, "home", user, {"user": user})
@@ -200,6 +221,7 @@ class SlackAdvisor:
         self.owner = f"{socket.gethostname()[:24]}:{os.getpid()}"
         # outbox key -> (lease token, "new" | "resume"), from the ack to its lazy listener
         self._held: dict[str, list[tuple[str, str]]] = {}
+        self._fresh: dict[str, Job] = {}  # lease token -> the row it recorded (new work)
         self._lock = threading.Lock()
 
     # -- de-duplication and state -----------------------------------------------------------
@@ -226,7 +248,13 @@ class SlackAdvisor:
         database failure raises: the request is then not acknowledged and Slack sends it
         again."""
         token = self.new_token()
-        result = self.outbox.accept(work, token)
+        now = utcnow()
+        result = self.outbox.accept(work, token, now)
+        if result == "new":  # what the row holds now: the lazy listener need not read it
+            with self._lock:
+                if len(self._fresh) > 10_000:  # hand-offs that never ran (bounded memory)
+                    self._fresh.clear()
+                self._fresh[token] = new_job(work, token, now)
         if result in ("new", "resume"):
             with self._lock:  # the same key twice in one process: two entries, one lease
                 self._held.setdefault(work.key, []).append((token, result))
@@ -235,9 +263,9 @@ class SlackAdvisor:
         return False
 
     def lease(self, key: str) -> str | None:
-        """After ``accept`` said to deliver: lease the row (a compare-and-set, so the same
-        delivery handled at the same time by another worker goes to one of the two); returns
-        the lease token or None."""
+        """After ``accept`` said to deliver: the lease token (new work is leased when it is
+        recorded; resumed work is leased now by a compare-and-set, so the same delivery
+        handled at the same time by another worker goes to one of the two), or None."""
         with self._lock:
             waiting = self._held.get(key)
             if not waiting:
@@ -245,6 +273,8 @@ class SlackAdvisor:
             token, result = waiting.pop(0)
             if not waiting:
                 del self._held[key]
+        if result == "new":
+            return token  # leased when it was recorded
         try:
             leased = self.outbox.acquire(key, token, due_only=False)
         except SQLAlchemyError as exc:
@@ -267,8 +297,10 @@ class SlackAdvisor:
     def deliver(self, client: WebClient, key: str, token: str) -> None:
         """Do the work of an outbox row leased to ``token``: make the reply (once), post it
         (once) and record it; on failure schedule a retry or give up. Never raises."""
+        with self._lock:
+            fresh = self._fresh.pop(token, None)
         try:
-            job = self.outbox.job(key, token)
+            job = fresh if fresh is not None and fresh.key == key else self.outbox.job(key, token)
         except SQLAlchemyError as exc:
             log.warning("outbox unreadable: %s (key=%s)", type(exc).__name__, key)
             return  # the lease runs out; the sweeper takes it up again
@@ -335,18 +367,22 @@ class SlackAdvisor:
         place = self._place(job, channel)
         reply = job.reply
         if reply is None:
+            # the turn's commit also counts the post below and renews the lease for it
             reply = self.outbox.run_turn(
                 job, lambda: (self._turn(place, job.payload), place.channel)
             )
-        elif job.post_tries:
-            # an earlier attempt began posting: it may be out, although unrecorded
-            ts = self.find_posted(client, place, job)
-            if ts is not None:
-                log.info("reply found posted: key=%s channel=%s ts=%s", job.key, place.channel, ts)
-                self._after_post(client, job, place, ts, reply, record=True)
-                return
-        if not self.outbox.begin_post(job):
-            raise LeaseLost(job.key)
+        else:
+            if job.post_tries:
+                # an earlier attempt began posting: it may be out, although unrecorded
+                ts = self.find_posted(client, place, job)
+                if ts is not None:
+                    log.info(
+                        "reply found posted: key=%s channel=%s ts=%s", job.key, place.channel, ts
+                    )
+                    self._after_post(client, job, place, ts, reply, record=True)
+                    return
+            if not self.outbox.begin_post(job):
+                raise LeaseLost(job.key)
         resp = client.chat_postMessage(
             channel=place.channel,
             thread_ts=place.thread_ts,

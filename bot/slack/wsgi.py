@@ -29,6 +29,7 @@ import os
 import re
 import time
 from collections.abc import Callable, Iterable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import parse_qs
@@ -42,6 +43,7 @@ log = logging.getLogger("bot.slack")
 
 EVENTS_PATH = "/slack/events"
 HEALTH_PATH = "/healthz"
+LISTENER_THREADS = 10  # answers made at once per worker process
 MAX_SKEW_S = 300  # Slack's advice: refuse timestamps more than five minutes away
 _SIGNATURE = re.compile(r"^v0=[0-9a-f]{64}$")
 
@@ -235,6 +237,12 @@ def make_application(
 
         runtime = app_kwargs.pop("runtime", None) or build_runtime(
             settings, with_data=app_kwargs.pop("with_data", True)
+        )
+        # the answers (lazy listeners) of a worker: as many at once as Socket Mode runs
+        # (Bolt's default is 5, and each answer now also records its post)
+        app_kwargs.setdefault(
+            "listener_executor",
+            ThreadPoolExecutor(max_workers=LISTENER_THREADS, thread_name_prefix="hintbot-listener"),
         )
         app = create_app(settings, runtime=runtime, **app_kwargs)
         if sweeper:

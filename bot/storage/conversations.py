@@ -90,8 +90,6 @@ POSTED = "posted"  # the message is out (its ts is kept); its charts are still t
 DONE = "done"
 FAILED = "failed"  # given up after the bounded time; the person was told where possible
 OPEN = (PENDING, POSTED)
-# how long new work is left to the worker that acknowledged it before the sweeper may take it
-HANDOFF = timedelta(seconds=10)
 
 
 class OutboxRow(Base):
@@ -321,9 +319,10 @@ def put_state(s: Session, key: str, user: str, state: Mapping[str, Any], now: da
         from sqlalchemy.dialects import postgresql, sqlite
 
         insert: Any = postgresql.insert if dialect == "postgresql" else sqlite.insert
-        stmt = insert(ConversationRow).values(**values)
+        table = ConversationRow.__table__  # the table itself: no ORM bulk machinery per turn
+        stmt = insert(table).values(**values)
         stmt = stmt.on_conflict_do_update(
-            index_elements=[ConversationRow.key],
+            index_elements=[table.c.key],
             set_={"state": stmt.excluded.state, "updated_at": stmt.excluded.updated_at},
         )
         s.execute(stmt)

@@ -25,13 +25,20 @@ import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any, Literal, TypeVar
+from typing import Any, Literal, TypeVar, cast
 
 from sqlalchemy import (
+    JSON,
+    Connection,
     Engine,
+    String,
+    Table,
+    bindparam,
     func,
+    insert,
     or_,
     select,
+    text,
     update,
 )
 from sqlalchemy.exc import (
@@ -41,12 +48,10 @@ from sqlalchemy.exc import (
     OperationalError,
     SQLAlchemyError,
 )
-from sqlalchemy.orm import Session
 
 from bot.storage.conversations import (
     DONE,
     FAILED,
-    HANDOFF,
     OPEN,
     PENDING,
     POSTED,
@@ -59,7 +64,62 @@ from bot.storage.db import session_factory
 
 log = logging.getLogger("bot.storage")
 
+# New work is leased to the worker that acknowledged it for this long: enough to start its
+# turn, whose commit renews the lease for the post. A worker lost in between leaves the work
+# to a redelivery or the sweeper after that; a slow but living one that is overtaken then
+# finds its lease gone and stops before posting anything (only one turn is ever kept).
+HANDOFF = timedelta(seconds=10)
+
 T = TypeVar("T")
+# the tables themselves: statements on them skip the ORM's bulk machinery (this code runs
+# before every acknowledgement and around every post)
+_O = cast(Table, OutboxRow.__table__)
+_E = cast(Table, ProcessedEventRow.__table__)
+_CLAIM = insert(_E)
+_RECORD = insert(_O)
+# the turn's result, kept only by the lease holder, with the post about to follow counted
+_KEEP_TURN = (
+    update(_O)
+    .where(
+        _O.c.key == bindparam("p_key"),
+        _O.c.lease_owner == bindparam("p_token"),
+        _O.c.status == PENDING,
+        _O.c.reply.is_(None),
+    )
+    .values(
+        reply=bindparam("p_reply", type_=JSON()),
+        post_tries=_O.c.post_tries + 1,
+        lease_until=bindparam("p_until"),
+        updated_at=bindparam("p_now"),
+        channel=func.coalesce(bindparam("p_channel", type_=String()), _O.c.channel),
+    )
+)
+# a posted message's ts, kept whoever holds the lease (it was posted): done (the lease goes),
+# or posted with its charts still to go (the lease is renewed for them)
+_POSTED_WHERE = (_O.c.key == bindparam("p_key"), _O.c.status.in_(OPEN), _O.c.posted_ts.is_(None))
+_POSTED_DONE = (
+    update(_O)
+    .where(*_POSTED_WHERE)
+    .values(
+        status=DONE,
+        posted_ts=bindparam("p_ts"),
+        last_error=None,
+        updated_at=bindparam("p_now"),
+        lease_owner=None,
+        lease_until=None,
+    )
+)
+_POSTED_CHARTS = (
+    update(_O)
+    .where(*_POSTED_WHERE)
+    .values(
+        status=POSTED,
+        posted_ts=bindparam("p_ts"),
+        last_error=None,
+        updated_at=bindparam("p_now"),
+        lease_until=bindparam("p_until"),
+    )
+)
 
 
 @dataclass(frozen=True)
@@ -146,41 +206,41 @@ class OutboxStore:
 
     # -- recording --------------------------------------------------------------------------
     def accept(self, work: Work, token: str, now: datetime | None = None) -> Accepted:
-        """Claim ``work.key`` and record the work in one transaction ("new"); the caller then
-        leases it with ``acquire(…, due_only=False)`` and delivers it.
+        """Claim ``work.key`` and record the work in one transaction, leased to ``token``
+        ("new": the caller delivers it with ``token``, no further step).
 
-        A key claimed before is not recorded again: an unfinished row nobody works on, that
-        was never started or whose retry is due, may be resumed ("resume", lease it the same
-        way); anything else says why it is left alone. ``token`` marks the row as recorded by
-        this caller, so an insert that committed although its connection was lost is ours.
-        New rows are left to their acknowledging worker for ``HANDOFF``: the sweeper takes
-        them only after that (a worker lost between acknowledging and starting).
+        A key claimed before is not recorded again: an unfinished row nobody holds, that was
+        never started or whose retry is due, may be resumed ("resume": lease it with
+        ``acquire(…, due_only=False)`` first); anything else says why it is left alone. An
+        insert that committed although its connection was lost is recognised by ``token``.
         """
         now = now or utcnow()
         key = work.key[:255]
 
         def record() -> None:
-            with self._session.begin() as s:
+            # plain statements on a connection (no session): this runs before every 200
+            with self.engine.begin() as conn:
                 if work.once_within is not None:
                     wkey, span = work.once_within
-                    if not _claim_window(s, wkey[:255], timedelta(seconds=span), now):
+                    if not _claim_window(conn, wkey[:255], timedelta(seconds=span), now):
                         raise _Repeated(wkey)
-                s.add(ProcessedEventRow(key=key, created_at=now))
-                s.add(
-                    OutboxRow(
+                conn.execute(_CLAIM, {"key": key, "created_at": now})
+                conn.execute(
+                    _RECORD,
+                    dict(
                         key=key,
                         kind=work.kind,
                         user_id=work.user[:64],
                         payload=dict(work.payload),
                         status=PENDING,
-                        attempts=0,
-                        next_attempt_at=now + min(self.lease, HANDOFF),
+                        attempts=1,
+                        next_attempt_at=now,
                         lease_owner=token,
-                        lease_until=None,
+                        lease_until=now + min(self.lease, HANDOFF),
                         post_tries=0,
                         created_at=now,
                         updated_at=now,
-                    )
+                    ),
                 )
 
         try:
@@ -197,13 +257,13 @@ class OutboxStore:
             row = s.get(OutboxRow, key)
             if row is None:
                 return "claimed"
-            if row.lease_owner == token and row.attempts == 0:
+            if row.lease_owner == token and row.attempts == 1:
                 return "new"  # our own insert, committed although the connection was lost
             if row.status not in OPEN:
                 return "done"
             if row.lease_until is not None and row.lease_until > now:
                 return "busy"
-            if row.attempts > 0 and row.next_attempt_at > now:
+            if row.last_error is not None and row.next_attempt_at > now:
                 return "waiting"  # a retry is scheduled (e.g. after Retry-After)
             return "resume"
 
@@ -214,25 +274,26 @@ class OutboxStore:
         """Lease an open row whose lease is free or expired (and, ``due_only``, that is due)."""
         now = now or utcnow()
         conds = [
-            OutboxRow.key == key,
-            OutboxRow.status.in_(OPEN),
-            or_(OutboxRow.lease_until.is_(None), OutboxRow.lease_until < now),
+            _O.c.key == key,
+            _O.c.status.in_(OPEN),
+            or_(_O.c.lease_until.is_(None), _O.c.lease_until < now),
         ]
         if due_only:
-            conds.append(OutboxRow.next_attempt_at <= now)
+            conds.append(_O.c.next_attempt_at <= now)
 
         def cas() -> bool:
-            with self._session.begin() as s:
-                res = s.execute(
-                    update(OutboxRow)
+            with self.engine.begin() as conn:
+                res = conn.execute(
+                    update(_O)
                     .where(*conds)
                     .values(
                         lease_owner=token,
-                        lease_until=now + self.lease,
-                        attempts=OutboxRow.attempts + 1,
+                        # like new work: long enough to start; the turn's commit or
+                        # begin_post renews it for the post
+                        lease_until=now + min(self.lease, HANDOFF),
+                        attempts=_O.c.attempts + 1,
                         updated_at=now,
                     )
-                    .execution_options(synchronize_session=False)
                 )
                 return res.rowcount == 1
 
@@ -265,18 +326,14 @@ class OutboxStore:
         return retrying(read)
 
     def _cas(self, key: str, token: str | None, values: dict[str, Any], *extra: Any) -> bool:
-        conds = [OutboxRow.key == key, OutboxRow.status.in_(OPEN), *extra]
+        """One compare-and-set on an open row (with ``token``: only while it holds the lease)."""
+        conds = [_O.c.key == key, _O.c.status.in_(OPEN), *extra]
         if token is not None:
-            conds.append(OutboxRow.lease_owner == token)
+            conds.append(_O.c.lease_owner == token)
 
         def run() -> bool:
-            with self._session.begin() as s:
-                res = s.execute(
-                    update(OutboxRow)
-                    .where(*conds)
-                    .values(**values)
-                    .execution_options(synchronize_session=False)
-                )
+            with self.engine.begin() as conn:
+                res = conn.execute(update(_O).where(*conds).values(**values))
                 return res.rowcount == 1
 
         return retrying(run)
@@ -295,25 +352,28 @@ class OutboxStore:
             job.key,
             job.token,
             {
-                "post_tries": OutboxRow.post_tries + 1,
+                "post_tries": _O.c.post_tries + 1,
                 "lease_until": now + self.lease,
                 "updated_at": now,
             },
-            OutboxRow.posted_ts.is_(None),
+            _O.c.posted_ts.is_(None),
         )
 
     def record_posted(self, key: str, ts: str, *, done: bool, now: datetime | None = None) -> None:
         """The message is out: keep its ts (whoever holds the lease: it was posted)."""
         now = now or utcnow()
-        values: dict[str, Any] = {
-            "status": DONE if done else POSTED,
-            "posted_ts": ts[:32],
-            "last_error": None,
-            "updated_at": now,
-        }
-        if done:
-            values.update(lease_owner=None, lease_until=None)
-        self._cas(key, None, values, OutboxRow.posted_ts.is_(None))
+        params = {"p_key": key, "p_ts": ts[:32], "p_now": now, "p_until": now + self.lease}
+        stmt = _POSTED_DONE if done else _POSTED_CHARTS
+
+        def run() -> None:
+            with self.engine.begin() as conn:
+                if conn.dialect.name == "postgresql":
+                    # recoverable: a crash of the database can lose only this record, and
+                    # the message's metadata restores it; no wait for the disk flush
+                    conn.execute(text("SET LOCAL synchronous_commit TO OFF"))
+                conn.execute(stmt, params)
+
+        retrying(run)
 
     def finish(self, key: str, now: datetime | None = None) -> bool:
         """Posted and its charts sent (or nothing more to send): done."""
@@ -343,9 +403,7 @@ class OutboxStore:
         only while nobody does."""
         now = now or utcnow()
         extra = (
-            ()
-            if token is not None
-            else (or_(OutboxRow.lease_until.is_(None), OutboxRow.lease_until < now),)
+            () if token is not None else (or_(_O.c.lease_until.is_(None), _O.c.lease_until < now),)
         )
         return self._cas(
             key,
@@ -367,7 +425,8 @@ class OutboxStore:
         """Run ``turn`` with the conversation store bound to one transaction (``Store.bound``)
         and keep its result (the rendered reply and its channel) in the same transaction, if
         ``job`` still holds its lease: the conversation state, the consultation log and the
-        reply are kept together or not at all.
+        reply are kept together or not at all. The post about to follow is counted and the
+        lease renewed in the same commit (as ``begin_post`` does otherwise).
 
         Raises ``TurnFailed`` when the database failed (nothing was kept; the engine may have
         answered with an apology, which is dropped) and ``LeaseLost`` when another worker
@@ -379,19 +438,19 @@ class OutboxStore:
                     reply, channel = turn()
                 if binding.failed is not None:
                     raise TurnFailed(type(binding.failed).__name__)
-                values: dict[str, Any] = {"reply": reply, "updated_at": utcnow()}
-                if channel:
-                    values["channel"] = channel[:32]
-                res = s.execute(
-                    update(OutboxRow)
-                    .where(
-                        OutboxRow.key == job.key,
-                        OutboxRow.lease_owner == job.token,
-                        OutboxRow.status == PENDING,
-                        OutboxRow.reply.is_(None),
-                    )
-                    .values(**values)
-                    .execution_options(synchronize_session=False)
+                now = utcnow()
+                # the post that follows is counted (and the lease renewed for it) here, in
+                # the same commit: one transaction less before the answer goes out
+                res: Any = s.execute(
+                    _KEEP_TURN,
+                    {
+                        "p_key": job.key,
+                        "p_token": job.token,
+                        "p_reply": reply,
+                        "p_until": now + self.lease,
+                        "p_now": now,
+                        "p_channel": channel[:32] if channel else None,
+                    },
                 )
                 if res.rowcount != 1:
                     raise LeaseLost(job.key)
@@ -412,13 +471,13 @@ class OutboxStore:
         now = now or utcnow()
         with self._session() as s:
             q = (
-                select(OutboxRow.key)
+                select(_O.c.key)
                 .where(
-                    OutboxRow.status.in_(OPEN),
-                    OutboxRow.next_attempt_at <= now,
-                    or_(OutboxRow.lease_until.is_(None), OutboxRow.lease_until < now),
+                    _O.c.status.in_(OPEN),
+                    _O.c.next_attempt_at <= now,
+                    or_(_O.c.lease_until.is_(None), _O.c.lease_until < now),
                 )
-                .order_by(OutboxRow.next_attempt_at)
+                .order_by(_O.c.next_attempt_at)
                 .limit(limit)
             )
             return list(s.scalars(q))
@@ -426,7 +485,7 @@ class OutboxStore:
     def counts(self) -> dict[str, int]:
         """Rows per status (for operators, tests and the benchmarks)."""
         with self._session() as s:
-            rows = s.execute(select(OutboxRow.status, func.count()).group_by(OutboxRow.status))
+            rows = s.execute(select(_O.c.status, func.count()).group_by(_O.c.status))
             return {str(status): int(n) for status, n in rows}
 
     def row(self, key: str) -> OutboxRow | None:
@@ -434,18 +493,16 @@ class OutboxStore:
             return s.get(OutboxRow, key)
 
 
-def _claim_window(s: Session, key: str, span: timedelta, now: datetime) -> bool:
+def _claim_window(conn: Connection, key: str, span: timedelta, now: datetime) -> bool:
     """Claim ``key`` unless it was claimed within ``span`` (a compare-and-set on its time)."""
-    res: Any = s.execute(
-        update(ProcessedEventRow)
-        .where(ProcessedEventRow.key == key, ProcessedEventRow.created_at < now - span)
-        .values(created_at=now)
-        .execution_options(synchronize_session=False)
+    res = conn.execute(
+        update(_E).where(_E.c.key == key, _E.c.created_at < now - span).values(created_at=now)
     )
     if res.rowcount == 1:
         return True
-    if s.get(ProcessedEventRow, key) is not None:
+    found = conn.execute(select(_E.c.key).where(_E.c.key == key))
+    if found.first() is not None:
         return False
-    s.add(ProcessedEventRow(key=key, created_at=now))
-    s.flush()  # a concurrent first click: IntegrityError, the whole acceptance rolls back
+    # a concurrent first click: IntegrityError, and the whole acceptance rolls back
+    conn.execute(insert(_E).values(key=key, created_at=now))
     return True

@@ -19,6 +19,7 @@ from sqlalchemy.exc import OperationalError
 from bot.runtime import Runtime
 from bot.settings import Settings
 from bot.slack.advisor import CHANNEL_POST_FAILED, DM_FAILED, Place, consult_work
+from bot.storage.conversations import utcnow
 from bot.storage.outbox import OutboxStore
 from tests.support import payloads as P
 from tests.support.fake_slack import FakeSlack
@@ -153,10 +154,11 @@ def test_a_crash_between_posting_and_recording_is_settled_from_the_message_metad
 def test_a_redelivery_of_claimed_unfinished_work_resumes_it(durable: SlackHarness) -> None:
     payload = P.event_callback(P.dm_message(WORRY))
     key = f"event:{payload['event_id']}"
-    # a worker recorded the event, acknowledged nothing, and died
+    # a worker recorded the event a while ago, acknowledged nothing, and died
     outbox = outbox_of(durable)
     place = Place("T0TEST", DM, None, "U0USER1", "dm")
-    assert outbox.accept(consult_work(key, place, text=WORRY), "dead-worker") == "new"
+    work = consult_work(key, place, text=WORRY)
+    assert outbox.accept(work, "dead-worker", utcnow() - timedelta(seconds=15)) == "new"
     with LogWatcher() as logs:
         assert durable.sender.event(payload, retry_num=1).status == 200
         logs.wait_for(f"unfinished delivery resumed: {key}")

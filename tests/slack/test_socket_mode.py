@@ -15,6 +15,7 @@ from bot.runtime import Runtime
 from bot.settings import Settings
 from bot.slack.advisor import Place, SlackAdvisor, Sweeper, consult_work
 from bot.slack.app import create_app
+from bot.storage.conversations import utcnow
 from bot.storage.outbox import OutboxStore
 from tests.support import payloads as P
 from tests.support.fake_slack import FakeSlack
@@ -92,7 +93,7 @@ def test_socket_mode_redelivery_resumes_unfinished_work(
     outbox = OutboxStore(runtime.db, runtime.store, lease=timedelta(seconds=30))
     place = Place("T0TEST", "DU0USER1", None, "U0USER1", "dm")
     work = consult_work(key, place, text="協議体がお客様状態で困っている")
-    assert outbox.accept(work, "dead-worker") == "new"
+    assert outbox.accept(work, "dead-worker", utcnow() - timedelta(seconds=15)) == "new"
     with LogWatcher() as logs:
         fake.wait_socket_ack(fake.push_envelope(payload, retry_attempt=1))
         logs.wait_for(f"unfinished delivery resumed: {key}")
