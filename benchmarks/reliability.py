@@ -6,7 +6,7 @@ the local Slack stand-in, with the production settings unless a section says oth
 - ``faults``: 60 DMs, one per channel; the first ``chat.postMessage`` of each channel fails
   with 500, 429 (Retry-After 1), a dropped connection, or 503 twice (15 channels each).
   Answered, duplicates, and seconds until each answer.
-- ``sigkill``: 80 DMs from 8 threads through a Slack-like resender (a delivery without a 200
+- ``sigkill``: 80 DMs from 16 threads through a Slack-like resender (a delivery without a 200
   is sent again with X-Slack-Retry-Num, up to 3 times); one gunicorn worker is SIGKILLed after
   the 20th. Answered, duplicates, seconds until the last answer.
 - ``storm`` (PostgreSQL): 400 DMs while every connection of the server is terminated
@@ -144,7 +144,9 @@ def bench_sigkill(n: int = 80, kill_after: int = 20) -> dict[str, Any]:
     with tempfile.TemporaryDirectory(prefix="hintbot-rel-") as t, FakeSlack() as fake:
         tmp = Path(t)
         url = f"sqlite:///{tmp}/kill.sqlite3"
-        fake.latency["chat.postMessage"] = 0.1  # replies in flight when the worker dies
+        # Slack answers a post in 0.5 s, and 16 people write at once: when the worker dies,
+        # answers are in flight in it (made but not posted, or posted but not recorded)
+        fake.latency["chat.postMessage"] = 0.5
         with ServeProcess(_env(fake, url, tmp), workers=2, log_path=tmp / "serve.log") as srv:
             sender = SlackLikeSender(SlackSender(srv.base_url, fake.signing_secret), pause=1.0)
             users = [f"U0K{i:04d}" for i in range(n)]
@@ -165,7 +167,7 @@ def bench_sigkill(n: int = 80, kill_after: int = 20) -> dict[str, Any]:
                 sender.event(P.event_callback(P.dm_message(WORRIES[i % 10], user=users[i])))
 
             t0 = time.monotonic()
-            with ThreadPoolExecutor(max_workers=8) as pool:
+            with ThreadPoolExecutor(max_workers=16) as pool:
                 list(pool.map(one, range(n)))
             all_in = _wait_all(fake, channels, 180)
             last = max((fake.posts(ch)[0].at for ch in channels if fake.posts(ch)), default=t0)
