@@ -15,6 +15,7 @@ from bot.knowledge.loader import load_knowledge
 from bot.knowledge.model import KnowledgeBase
 from bot.logs import hold_library_loggers
 from bot.matching.cache import load_matcher
+from bot.matching.matcher import Matcher
 from bot.settings import Settings
 from bot.storage.conversations import Store
 from bot.storage.db import make_engine
@@ -51,9 +52,21 @@ def build_runtime(
     kb = load_knowledge(settings.knowledge_dir)
     db = db or make_engine(settings.database_url)
     ensure_schema(db)
+    data = load_data_service(settings, db) if with_data else None
+    return assemble(settings, kb, db, load_matcher(kb, settings.cache_dir), data)
+
+
+def assemble(
+    settings: Settings,
+    kb: KnowledgeBase,
+    db: SAEngine,
+    matcher: Matcher,
+    data: DataAnswerer | None = None,
+) -> Runtime:
+    """Wire the engine to its store and learned wordings: the one composition every entry
+    point (and the tests of the Slack adapter) runs."""
     # the store notes 「ちがう」 for the review queue; reviewers' wordings come before the matcher
     store = CorrectingStore(db, ttl=timedelta(minutes=settings.conversation_ttl_minutes))
-    data = load_data_service(settings, db) if with_data else None
     learned = StoredLearnedWordings(db, LearnedWording)
-    engine = Engine(kb, store, load_matcher(kb, settings.cache_dir), data, learned)
+    engine = Engine(kb, store, matcher, data, learned)
     return Runtime(settings, kb, db, store, engine)

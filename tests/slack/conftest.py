@@ -9,15 +9,13 @@ from pathlib import Path
 import pytest
 from slack_sdk import WebClient
 
-from bot.core.engine import Engine
 from bot.knowledge.loader import load_knowledge
 from bot.knowledge.model import KnowledgeBase
 from bot.matching.matcher import Matcher
-from bot.runtime import Runtime
+from bot.runtime import Runtime, assemble
 from bot.settings import Settings
 from bot.slack.app import create_app
 from bot.slack.wsgi import make_application
-from bot.storage.conversations import Store
 from bot.storage.db import make_engine
 from bot.storage.schema import create_schema
 from tests.dbutil import fresh_url
@@ -60,8 +58,7 @@ def runtime(settings: Settings, hint_kb: KnowledgeBase, hint_matcher: Matcher) -
     """A fresh database per test, sharing the (read-only) knowledge base and matcher."""
     db = make_engine(settings.database_url)
     create_schema(db)
-    store = Store(db)
-    yield Runtime(settings, hint_kb, db, store, Engine(hint_kb, store, hint_matcher))
+    yield assemble(settings, hint_kb, db, hint_matcher)
     db.dispose()
 
 

@@ -36,3 +36,25 @@ def test_a_thread_answered_in_words(slack: SlackHarness) -> None:
     slack.event(P.channel_message("ちがう", channel="C0PREF", thread_ts=root))
     posts = slack.wait_posts(3)
     assert "選び直します" in all_text(posts[2])
+
+
+def test_chigau_on_a_card_read_from_words_reaches_the_review_queue(slack: SlackHarness) -> None:
+    """The durable Slack path runs turns inside one transaction (``Store.bound``): the
+    correction is kept with the turn, as in the terminal."""
+    from sqlalchemy import select
+
+    from bot.storage.review import ReviewCorrection
+
+    worry = "SCと協議体のどちらも機能していない"
+    slack.dm(worry, user="U0CORR")
+    first = slack.wait_posts(1)
+    assert "協議体" in all_text(first[0])
+    slack.dm("協議体の話", user="U0CORR")
+    posts = slack.wait_posts(2)
+    assert "ちがう" in all_text(posts[1])
+    slack.dm("ちがう", user="U0CORR")
+    posts = slack.wait_posts(3)
+    slack.wait_settled()
+    with slack.runtime.db.connect() as conn:
+        rows = conn.execute(select(ReviewCorrection.card, ReviewCorrection.user_id)).all()
+    assert [tuple(r) for r in rows] == [("02", "U0CORR")]
