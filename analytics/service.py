@@ -15,9 +15,8 @@ from typing import Any
 from sqlalchemy import Engine
 
 from analytics.answers.dispatch import Answerer
-from analytics.catalog import Catalog, load_catalog
+from analytics.catalog import Catalog
 from analytics.geo import NATION_WORDS, REGION_WORDS, Gazetteer
-from analytics.importer import parse_rows
 from analytics.query import (
     HELP_WORDS,
     META_WORDS,
@@ -32,7 +31,8 @@ from analytics.query import (
     Parser,
     text_views,
 )
-from analytics.tables import RAW_FILES, DataStore, add_derived, build_series, load_real
+from analytics.table_cache import load_tables
+from analytics.tables import DataStore
 from bot.core.replies import DataReply
 from bot.settings import Settings
 from bot.storage.schema import ensure_schema
@@ -78,18 +78,11 @@ class DataService:
     @classmethod
     def load(cls, settings: Settings, engine: Engine) -> DataService:
         data_dir = Path(settings.data_dir)
-        catalog = load_catalog(data_dir / RAW_FILES["catalog"])
-        geo = Gazetteer.from_csv(data_dir / RAW_FILES["master"], data_dir / RAW_FILES["juki"])
-        real = load_real(data_dir, geo, settings.base_year)
-        sample: dict = {}
-        sample_path = data_dir / RAW_FILES["sample"]
-        if sample_path.exists():
-            values, _warn = parse_rows(sample_path, catalog, geo, force_sample=True)
-            sample = build_series(
-                ((v.indicator, v.year, v.code5, v.area, v.value, True, "sample") for v in values),
-                geo,
-            )
-            add_derived(sample, catalog)
+        tables = load_tables(data_dir, settings.base_year, settings.cache_dir)
+        catalog, geo = tables.catalog, tables.geo
+        # the store may add to its series: each service gets its own copies
+        real = dict(tables.real)
+        sample = dict(tables.sample)
         store = DataStore(catalog, geo, settings.base_year, real, sample)
         ensure_schema(engine)
         store.refresh_imported(engine, force=True)

@@ -148,7 +148,7 @@ def bench_matcher() -> dict[str, float]:
     return out
 
 
-def _first_answer(env: dict[str, str]) -> tuple[float, float]:
+def _first_answer(env: dict[str, str]) -> tuple[float, float, float]:
     msg = json.dumps(
         {"user": "bench", "text": "協議体がお客様状態で困っている"}, ensure_ascii=False
     )
@@ -165,11 +165,13 @@ def _first_answer(env: dict[str, str]) -> tuple[float, float]:
     # VmHWM is the peak RSS of the exec'd program (getrusage would count the forked parent)
     status = Path(f"/proc/{proc.pid}/status").read_text()
     hwm = next(int(x.split()[1]) for x in status.splitlines() if x.startswith("VmHWM:"))
+    # most of the rest is the memory-mapped Sudachi dictionary: file pages, shared by workers
+    anon = next(int(x.split()[1]) for x in status.splitlines() if x.startswith("RssAnon:"))
     proc.stdin.close()
     proc.wait(timeout=60)
     if '"card": "02"' not in first:
         raise RuntimeError(f"unexpected first answer: {first[:200]}")
-    return elapsed, hwm / 1024
+    return elapsed, hwm / 1024, anon / 1024
 
 
 def bench_cold_start() -> dict[str, float]:
@@ -183,13 +185,15 @@ def bench_cold_start() -> dict[str, float]:
             "DATABASE_URL": f"sqlite:///{tmp}/bench.sqlite3",
             "HINTBOT_CACHE_DIR": f"{tmp}/cache",
         }
-        first_s, first_mb = _first_answer(env)
-        warm_s, warm_mb = _first_answer(env)
+        first_s, first_mb, first_anon = _first_answer(env)
+        warm_s, warm_mb, warm_anon = _first_answer(env)
     return {
         "cold_start_first_run_s": first_s,
         "peak_rss_first_run_mb": first_mb,
         "cold_start_s": warm_s,
         "peak_rss_mb": warm_mb,
+        "private_rss_first_run_mb": first_anon,
+        "private_rss_mb": warm_anon,
     }
 
 
