@@ -6,7 +6,7 @@ Kept separate from answering so the phrasing table in the tests can check parsin
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Literal, get_args
 
@@ -121,6 +121,17 @@ AGE_BAND = re.compile(
     r"(\d{1,3})歳(以上|超え|超|未満|以下)|(\d{2})代|前期高齢者|超高齢者"
 )
 SUPPORTED_AGES = ("65", "75", "85")
+# Measures the bundled tables do not hold, with what may follow them (高齢者数, 率 …). A question
+# naming one is told so on its first line, and the words are kept out of the indicator search
+# so that 「認知症高齢者数」 is never answered as 高齢者数 (65歳以上人口)
+UNHELD = re.compile(
+    r"(?:認知症|要介護者|要支援者|要介護認定者|認定者|一人暮らし|ひとり暮らし|独り暮らし|独居|単身|"
+    r"高齢者?のみ世帯|高齢者?世帯|世帯|所得|年収|収入|死亡|出生|婚姻|平均寿命|健康寿命|介護職員|"
+    r"介護人材|介護従事者|ヘルパー|ケアマネ(?:ジャー)?|(?:介護|福祉)?(?:事業所|施設)|病床|病院|診療所|医師|看護師|"
+    r"生活保護|外国人|転入|転出|待機者|障害者|障がい者|就業|就労|空き家|利用者|虐待|免許返納|"
+    r"運転免許|買い物弱者|買い物難民|移動困難者|孤立死|孤独死|閉じこもり|フレイル)"
+    r"(?:の)?(?:高齢者|人|者)?(?:の)?(?:数|人数|件数|率|割合|人口)?"
+)
 SEX_WORDS = re.compile(r"男女別|男性|女性|男子|女子|男の人|女の人")
 WARD_SCOPE = re.compile(
     r"(?:各|どの|全)区|区(?:ごと|別|単位|で|の中|の順|を|トップ|ランキング|は)|"
@@ -443,6 +454,18 @@ class Parser:
             unsupported.append((m.group(0), "age"))
             ind_text = ind_text[: m.start()] + "|" * len(m.group(0)) + ind_text[m.end() :]
         indicators, ind_spans = self.indicators_of(ind_text, period.years, period.span is not None)
+        unheld = [
+            m
+            for m in UNHELD.finditer(ind_text)
+            if not any(s <= m.start() and m.end() <= e for s, e in ind_spans)
+        ]
+        if unheld:
+            for m in unheld:
+                unsupported.append((m.group(0), "measure"))
+                ind_text = ind_text[: m.start()] + "|" * len(m.group(0)) + ind_text[m.end() :]
+            indicators, ind_spans = self.indicators_of(
+                ind_text, period.years, period.span is not None
+            )
         if forced_indicators:
             indicators = list(forced_indicators)
         # Typos and unknown names in what the index did not explain
@@ -522,7 +545,16 @@ class Parser:
         unknown_ind = ""
         suggestions: tuple[str, ...] = ()
         kind = self._kind(
-            text, indicators, munis, prefs, viewpoints, top_n, national, region, ward_scope
+            text,
+            indicators,
+            munis,
+            prefs,
+            viewpoints,
+            top_n,
+            national,
+            region,
+            ward_scope,
+            unsupported,
         )
         listable = kind in ("stats", "position", "lookup") and len(munis) != 1
         if threshold is not None and indicators and listable:
@@ -634,6 +666,7 @@ class Parser:
         national: bool,
         region: bool,
         ward_scope: str,
+        unsupported: Sequence[tuple[str, str]] = (),
     ) -> Kind:
         if HELP_WORDS.search(text) and not munis and not indicators:
             return "help"
@@ -644,7 +677,11 @@ class Parser:
         if munis and AGE_WORDS.search(text):
             return "age"
         if not indicators:
-            if AGE_BAND.search(text) or (SEX_WORDS.search(text) and munis):
+            if (
+                AGE_BAND.search(text)
+                or (SEX_WORDS.search(text) and munis)
+                or any(k == "measure" for _, k in unsupported)
+            ):
                 return "unsupported"
             if munis and (SHEET_WORDS.search(text) or len(munis) == 1):
                 return "sheet"

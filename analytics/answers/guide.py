@@ -56,8 +56,16 @@ _AGE_OFFER = (
 )
 
 
+_HELD_OFFER = (
+    "お答えできるのは、人口・高齢化率・後期高齢化率（令和2年国勢調査）、65歳以上・75歳以上・"
+    "85歳以上の人口（住民基本台帳）、75歳以上・85歳以上人口の将来推計（社人研）と、"
+    "見える化の指標（認定率・通いの場参加率・保険料・給付月額など）です"
+)
+
+
 def unsupported_lines(ctx: Context, q: Query) -> list[str]:
-    """First lines for what the tables cannot hold: another age band, men and women apart."""
+    """First lines for what the tables cannot hold: another age band, a measure they do not
+    have, men and women apart."""
     out: list[str] = []
     place = "・".join(ctx.name(c) for c in q.munis[:3])
     if not place and q.prefs:
@@ -72,6 +80,12 @@ def unsupported_lines(ctx: Context, q: Query) -> list[str]:
                 else "「茨木市の85歳以上人口」「茨木市の年齢別人口」"
             )
             out.append(f"{prefix}{band}の人口はお答えできません。{_AGE_OFFER}（例: {example}）。")
+        elif why == "measure":
+            sheet = f"「{ctx.name(q.munis[0])}の指標」" if q.munis else "「茨木市の指標」"
+            out.append(
+                f"{prefix}{what}はお答えできません（同梱の指標の表にない値です）。{_HELD_OFFER}"
+                f"（市町村ごとの一覧は {sheet} のようにお尋ねください）。"
+            )
         elif why == "sex":
             out.append(
                 "男女別の値はお答えできません（同梱の表は男女計だけです）。男女計の値を示します。"

@@ -17,18 +17,43 @@ from analytics.tables import IPSS_YEARS
 def series(ctx: Context, q: Query, used: Used) -> Answer:
     ind = next(ctx.ind(i) for i in q.indicators if ctx.ind(i).is_projection)
     lines: list[str] = []
+    # single years named with 推計/将来 are answered for those years (an off-grid one, such as
+    # 2032, is said to be missing and its nearest projection year shown); otherwise every year
+    asked = q if q.years and q.period is None else replace(q, years=())
     for c in q.munis:
-        lines += lines_for(ctx, ind, c, replace(q, years=()), used)
+        lines += lines_for(ctx, ind, c, asked, used)
     prefs = [] if q.munis else list(q.prefs or [])
+    years = list(IPSS_YEARS)
+    if prefs and asked.years:
+        years = projection_years(ctx, ind, asked.years, used)
     for p in prefs:
-        vals = {y: s.pref_values.get(p) for y in IPSS_YEARS if (s := ctx.store.series(ind.id, y))}
+        vals = {y: s.pref_values.get(p) for y in years if (s := ctx.store.series(ind.id, y))}
         lines.append(
             f"{ctx.geo.prefs[p].name}全体の{ind.name}: "
             + " → ".join(f"{y}年 {fmt_number(v, '人')}" for y, v in vals.items())
         )
-    used.add_years(ind, IPSS_YEARS)
+    if not asked.years:
+        used.add_years(ind, IPSS_YEARS)
+    elif prefs:
+        used.add_years(ind, years)
     ch = line_chart(ctx, ind, list(q.munis), used, prefs)
     return Answer(lines, [ch] if ch else [])
+
+
+def projection_years(ctx: Context, ind: Indicator, asked: Sequence[int], used: Used) -> list[int]:
+    """The projection years to show for ``asked``: a year the projection does not have is
+    said to be missing, once, and the nearest one it has is shown instead."""
+    shown: list[int] = []
+    for y in asked:
+        if y not in IPSS_YEARS:
+            near = min(IPSS_YEARS, key=lambda h: (abs(h - y), -h))
+            used.cannot(
+                f"{ctx.measure(ind)}の{y}年の値はありません（{IPSS_RANGE}）。{near}年の値を示します。"
+            )
+            y = near
+        if y not in shown:
+            shown.append(y)
+    return shown
 
 
 def lines_for(ctx: Context, ind: Indicator, code: str, q: Query, used: Used) -> list[str]:
@@ -53,17 +78,7 @@ def lines_for(ctx: Context, ind: Indicator, code: str, q: Query, used: Used) -> 
         inside = [y for y in IPSS_YEARS if y0 < y < y1]
         asked = (y0, *inside, y1)
     if asked:
-        shown: list[int] = []
-        for y in asked:
-            if y not in vals:
-                near = min(IPSS_YEARS, key=lambda h: (abs(h - y), -h))
-                used.cannot(
-                    f"{ctx.measure(ind)}の{y}年の値はありません（{IPSS_RANGE}）。"
-                    f"{near}年の値を示します。"
-                )
-                y = near
-            if y not in shown:
-                shown.append(y)
+        shown = projection_years(ctx, ind, asked, used)
         used.add_years(ind, shown)
         rel = f"（{q.relative}）" if q.relative and len(shown) == 1 else ""
         sep = " → " if q.period is not None else "、"

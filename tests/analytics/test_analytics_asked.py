@@ -280,3 +280,54 @@ def test_everyday_words_for_the_current_population(service: DataService) -> None
     assert fmt_number(juki("27207", J75), "人") in first and "住民基本台帳" in first
     _text, first = ask(service, "宇治市の前期高齢者数")
     assert "お答えできません" in first
+
+
+# ---------------------------------------------------------------- measures the tables lack
+@pytest.mark.parametrize(
+    ("question", "what"),
+    [
+        ("串本町の認知症高齢者数は？", "認知症高齢者数"),
+        ("吹田市の一人暮らし高齢者の数", "一人暮らし高齢者の数"),
+        ("豊中市の高齢者世帯数", "高齢者世帯数"),
+        ("枚方市の介護事業所数を教えて", "介護事業所数"),
+        ("高槻市の平均寿命", "平均寿命"),
+    ],
+)
+def test_a_measure_the_tables_lack_is_said_not_swapped(
+    service: DataService, question: str, what: str
+) -> None:
+    """「認知症高齢者数」 once got 65歳以上人口 as if it were the answer."""
+    text, first = ask(service, question)
+    assert what in first and "お答えできません" in first
+    assert "「" in first and "の指標」" in first  # where the place's own figures are
+    assert not re.search(r"\d{1,3}(,\d{3})+人", text)  # no other count passed off as it
+
+
+def test_a_lacking_measure_beside_a_held_one_answers_the_held_one(service: DataService) -> None:
+    text, first = ask(service, "茨木市の高齢化率と認知症高齢者数")
+    assert "認知症高齢者数" in first and "お答えできません" in first
+    assert "茨木市（大阪府）の高齢化率" in text
+
+
+def test_held_measures_with_lookalike_words_still_answer(service: DataService) -> None:
+    """The lacking words never swallow a measure the catalog has (施設…給付月額, 認定率)."""
+    for q in (
+        "茨木市の施設及び居住系サービス調整給付月額",
+        "茨木市の要介護認定率",
+        "茨木市の高齢者数",
+    ):
+        _text, first = ask(service, q)
+        assert "お答えできません" not in first, q
+
+
+# ---------------------------------------------------------------- projection years off the grid
+def test_a_projection_year_off_the_grid_is_said_and_the_nearest_shown(
+    service: DataService,
+) -> None:
+    """「2032年の推計」 once got the whole series without a word about 2032."""
+    text, first = ask(service, "茨木市の75歳以上人口 2032年の推計")
+    assert "2032年の値はありません" in first and "2030年" in first
+    assert fmt_number(ipss("27211", 2030, AGE75), "人") in text
+    assert fmt_number(ipss("27211", 2045, AGE75), "人") not in text  # not the whole series
+    text, first = ask(service, "大阪府の75歳以上人口、2032年の推計は？")
+    assert "2032年の値はありません" in first
