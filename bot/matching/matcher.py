@@ -146,6 +146,7 @@ class _Query:
     text: str
     reading: str
     bounds: frozenset[int]  # word boundaries within ``reading``
+    surface_bounds: frozenset[int]  # word boundaries within ``text``
     ascii_words: frozenset[str]
     features: Counter[str]
 
@@ -158,7 +159,9 @@ class _Query:
         c = p.compact
         a = p.analysis
         feats = _features_norm(expanded if expanded is not None else norm)
-        return cls(c, fold_kana(a.reading), a.bounds, frozenset(_ascii_words(c)), feats)
+        return cls(
+            c, fold_kana(a.reading), a.bounds, a.surface_bounds, frozenset(_ascii_words(c)), feats
+        )
 
 
 @dataclass(frozen=True)
@@ -285,7 +288,10 @@ class _Index:
         """Sum of matched phrase weights per target, with the matched labels."""
         credit: dict[str, float] = {}
         if len(self.surface):
-            for _, text in self.surface.iter(q.text):
+            for end, text in self.surface.iter(q.text):
+                # a phrase that starts inside a word is another word: 送迎 in 歓送迎会
+                if end + 1 - len(text) not in q.surface_bounds:
+                    continue
                 credit[text] = 1.0
         if len(self.reading):
             for end, r in self.reading.iter(q.reading):

@@ -101,6 +101,8 @@ class Analysis:
     lemmas: tuple[str, ...]  # content-word lemmas (normalised forms)
     readings: tuple[str, ...]  # hiragana readings of the content nouns and affixes
     bounds: frozenset[int] = frozenset()  # offsets in ``reading`` where a word starts or ends
+    # offsets in the text without spaces (``Prepared.compact``) where a word starts or ends
+    surface_bounds: frozenset[int] = frozenset()
 
 
 @functools.lru_cache(maxsize=1)
@@ -129,12 +131,14 @@ def _reading_of(surface: str, reading: str) -> str:
 def analyse(text: str) -> Analysis:
     """Analyse already-normalised text (see ``normalize``)."""
     if not text:
-        return Analysis("", (), (), frozenset({0}))
+        return Analysis("", (), (), frozenset({0}), frozenset({0}))
     parts: list[str] = []
     lemmas: list[str] = []
     readings: list[str] = []
     bounds = {0}
+    sbounds = {0}
     pos_ = 0
+    spos = 0
     for chunk in text.split(" "):
         if not chunk:
             continue
@@ -144,6 +148,8 @@ def analyse(text: str) -> Analysis:
             parts.append(r)
             pos_ += len(r)
             bounds.add(pos_)
+            spos += len(surface)
+            sbounds.add(spos)
             pos = m.part_of_speech()[0]
             if pos not in _CONTENT_POS:
                 continue
@@ -158,4 +164,6 @@ def analyse(text: str) -> Analysis:
             lemmas.append(lemma)
             if pos in ("名詞", "接尾辞", "接頭辞"):
                 readings.append(r)
-    return Analysis("".join(parts), tuple(lemmas), tuple(readings), frozenset(bounds))
+    return Analysis(
+        "".join(parts), tuple(lemmas), tuple(readings), frozenset(bounds), frozenset(sbounds)
+    )
