@@ -125,7 +125,7 @@ def test_no_match_shows_the_menu_and_help(say: Callable[..., Reply]) -> None:
         say,
         [
             (
-                "コピー機が壊れました",
+                "今日はいい天気ですね",
                 {"kind": "menu", "says": ("見つかりませんでした", "住民主体活動の促進")},
             ),
             ("#card:08", {"kind": "card", "card": "08"}),

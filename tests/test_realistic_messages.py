@@ -8,8 +8,9 @@ from collections.abc import Callable
 import pytest
 
 from bot.core.replies import Reply
+from bot.matching.matcher import Matcher
 from bot.render.text import render
-from bot.text.clauses import focus, is_fact_request, is_long_worry
+from bot.text.clauses import focus, is_fact_request, is_long_worry, is_office_matter
 from tests.test_dialogue import run
 
 Say = Callable[..., Reply]
@@ -79,6 +80,48 @@ def test_a_request_for_a_fact_is_declined_with_what_the_bot_can_do(say: Say, req
 )
 def test_worries_with_the_same_words_are_not_taken_for_fact_requests(worry: str) -> None:
     assert not is_fact_request(worry)
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        "協議体の委員名簿をエクセルで地区ごとに分けたいんですが、やり方を教えて",
+        "SCの求人を出すので、応募資格の書き方を相談したい",
+        "通いの場で使う体操DVDをコピーしたら著作権的にまずいですか",
+        "包括の送別会の幹事になったので、お店の候補をください",
+        "前回の地域ケア会議の資料、PDFにして送ってもらえますか",
+        "移動支援の車のリース、どこの業者が安いですか",
+        "生活支援コーディネーターの研修資料はいつ頃共有されるんでしたっけ",
+    ],
+)
+def test_office_matters_with_field_words_are_declined(say: Say, message: str) -> None:
+    """Software, hiring, rights, the office's social life, vendors and files: the field's
+    words come along, but no hint card is about them."""
+    [reply] = run(say, [(message, {"kind": "menu", "says": ("お答えできません",)})])
+    assert reply.card is None
+
+
+@pytest.mark.parametrize(
+    ("worry", "card"),
+    [
+        ("事業者の協力が得られず、移動支援の担い手が見つからない", "05"),
+        ("協議体の資料を丁寧に作っても、委員が受け身のままで発言がない", "02"),
+        ("SCに何を期待しているのか市として示せておらず、SCが孤立している", "07"),
+    ],
+)
+def test_worries_near_office_words_are_still_answered(say: Say, worry: str, card: str) -> None:
+    assert not is_office_matter(worry)
+    run(say, [(worry, {"kind": "card", "card": card})])
+
+
+def test_a_word_inside_another_word_is_not_evidence(matcher: Matcher) -> None:
+    """送迎 (card 05's transport) inside 歓送迎会 is a party, not a worry about transport;
+    a phrase that starts a word still counts (協議体 in 協議体運営)."""
+    party = matcher.match("来週の歓送迎会のお店、どこがいいと思う")
+    assert all("送迎" not in c.evidence for c in party.cards)
+    assert party.confidence == "none"
+    ride = matcher.match("送迎してくれる人がいない")
+    assert ride.cards[0].card == "05" and "送迎" in ride.cards[0].evidence
 
 
 def test_a_worry_citing_figures_stays_a_worry() -> None:

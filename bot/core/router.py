@@ -9,7 +9,7 @@ from typing import Literal
 
 from bot.core.ports import DataAnswerer, LearnedWording, LearnedWordings
 from bot.matching.matcher import CardScore, Matcher, MatchResult, SituationScore
-from bot.text.clauses import asks_for_number, is_fact_request, is_long_worry
+from bot.text.clauses import asks_for_number, is_fact_request, is_long_worry, is_office_matter
 from bot.text.prepared import Prepared, prepare
 
 Intent = Literal["hint", "help", "data", "unknown"]
@@ -64,7 +64,7 @@ class Router:
             data_score = self.data.detect(p)
             if data_score >= 0.5:
                 return Route("data", data_score=data_score)
-        if is_fact_request(p.raw):
+        if is_fact_request(p.raw) or is_office_matter(p.raw):
             return Route("unknown", reason="fact")
         result = self.matcher.match(p)
         if result.confidence == "none":

@@ -42,7 +42,11 @@ _FACT_ASK = re.compile(
     r"|源泉|課税|非課税|消費税|確定申告|法令上|条文|法的に|法律上|解釈を|違法|適法"
     r"|(?:様式|書式|ひな形|ひな型|雛形|テンプレート|テンプレ|フォーマット|記入例|記載例|申請書|申込書|届出書|契約書|辞令|求人票|報告書の様式)"
     r"(?:は|を|って|が|の)?(?:どこ|あり|ある|ください|作って|どれ|最新|欲しい|ほしい|書き方|送って|見せて|共有)"
-    r"|(?:業者|ベンダー|メーカー|製品|商品|購入先)(?:を|は|って)?(?:教えて|どこ|おすすめ|紹介|何社)"
+    r"|(?:業者|ベンダー|メーカー|製品|商品|購入先|会社|販売店|お店|屋さん)(?:を|は|って|で|、)?"
+    r"(?:教えて|どこ|おすすめ|オススメ|お勧め|紹介|何社|知りませんか|知らない|知ってる|ありますか|ある[?？])"
+    r"|(?:資料|データ|ファイル|議事録|スライド|様式|名簿|PDF|写真|調査票|一覧表)(?:を|も|は)?[^。？?]{0,12}?"
+    r"(?:送って|転送して|共有して|メールして|アップして)(?:もらえ|いただけ|ください|下さい|ほしい|欲しい)"
+    r"|(?:でした|だった|です|だ)っけ"
     r"|予約(?:方法|の仕方|したい|できる|はどこ|を取|って)|手続き(?:は|を|って|の方法|に必要)|申込方法|申し込み方法|申請方法|提出先"
     r"|人事課に|総務課に|出す書類|必要な書類|載せる手順|掲載する手順"
 )
@@ -67,6 +71,31 @@ def is_fact_request(raw: str) -> bool:
     if not _FACT_ASK.search(t):
         return False
     return not _TROUBLE_STRONG.search(t)
+
+
+# office matters no hint card is about, whatever field words come with them: software and
+# machines, hiring and pay, purchases and contracts, rights and taxes, the office's social life,
+# one's own health and commute (「協議体の資料をExcelで…」 asks about Excel, not the 協議体)
+_OFFICE_MATTER = re.compile(
+    r"エクセル|excel|スプレッドシート|パワポ|powerpoint|ワード(?:で|の|に|から|ファイル)|word(?:で|の|に)|"
+    r"プリンタ|コピー機|複合機|パソコン|ログイン|パスワード|teams|zoom(?:の|に|で|を)|wi-?fi|"
+    r"共有フォルダ|usb|差し込み印刷|両面印刷|カラー印刷|pdf(?:に|を|で|化|ファイル)|"
+    r"求人|募集要項|応募資格|応募書類|採用試験|面接(?:の|で|を)|時給|給与|賃金|有給|年休|年次休暇|勤怠|打刻|"
+    r"内定|履歴書|見積(?:もり|り)?(?:を|は|が|って)|リース|請求書|領収書|振込|印紙|購入先|販売店|(?<!事)業者|"
+    r"著作権|肖像権|使用料|jasrac|個人情報保護法|源泉徴収|課税|確定申告|"
+    r"忘年会|新年会|歓迎会|送別会|歓送迎会|懇親会|飲み会|親睦会|打ち上げ|幹事|集金|寄せ書き|"
+    r"出欠(?:を|の)(?:返事|連絡|確認|とり|取り|締め)|"
+    r"イライラ|ムカつ|むかつ|腹が立|腹立た|愚痴|体調が|風邪|熱が出|早退|遅刻|通勤",
+    re.IGNORECASE,
+)
+
+
+def is_office_matter(raw: str) -> bool:
+    """A short message about an office matter (see ``_OFFICE_MATTER``), not a worry."""
+    t = raw.strip()
+    if not t or len(t) > 140:
+        return False
+    return bool(_OFFICE_MATTER.search(t)) and not _TROUBLE_STRONG.search(t)
 
 
 # trouble that outweighs a fact word: 「予算が足りなくて移動支援ができない」 is a worry
