@@ -37,6 +37,7 @@ class EvalReport:
     confident_wrong: int = 0  # a confident card that is not the right one: what users remember
     hint_to_data: int = 0
     styles: dict[str, list[int]] = field(default_factory=dict)  # style -> [top-1, total]
+    oos_styles: dict[str, list[int]] = field(default_factory=dict)  # style -> [declined, total]
     latencies_ms: list[float] = field(default_factory=list)
     misses: list[str] = field(default_factory=list)
 
@@ -122,8 +123,11 @@ def evaluate(queries: list[dict[str, Any]], router: Router) -> EvalReport:
                     )
         elif kind == "oos":
             r.oos_total += 1
+            declined = r.oos_styles.setdefault(str(q.get("style") or "-"), [0, 0])
+            declined[1] += 1
             if not answered:
                 r.oos_unanswered += 1
+                declined[0] += 1
             else:
                 r.misses.append(f"{qid} oos 結果 {route.intent} {ranked[:3]}: {text}")
         else:
@@ -161,9 +165,11 @@ def evaluate_file(
     return evaluate(load_queries(path), Router(Matcher(kb), data))
 
 
-def format_report(r: EvalReport | FollowupReport) -> str:
+def format_report(r: EvalReport | FollowupReport, *, texts: bool = True) -> str:
+    """The figures, then each miss with its text unless ``texts`` is False (a blind set is
+    measured without anyone reading what it got wrong)."""
     if isinstance(r, FollowupReport):
-        return format_followup_report(r)
+        return format_followup_report(r, texts=texts)
     f = r.figures()
     lines = [
         f"ヒントの質問 {r.hint_total} 件 / 範囲外 {r.oos_total} 件 / 指標の質問 {r.data_total} 件",
@@ -183,13 +189,22 @@ def format_report(r: EvalReport | FollowupReport) -> str:
                 f"{k} {v[0] / v[1]:.0%} ({v[0]}/{v[1]})" for k, v in sorted(r.styles.items())
             )
         )
+    if len(r.oos_styles) > 1:
+        lines.append(
+            "範囲外を回答しなかった割合（書き方ごと）: "
+            + "、".join(
+                f"{k} {v[0] / v[1]:.0%} ({v[0]}/{v[1]})" for k, v in sorted(r.oos_styles.items())
+            )
+        )
     if r.latencies_ms:
         lat = sorted(r.latencies_ms)
         p99 = lat[min(len(lat) - 1, int(len(lat) * 0.99))]
         lines.append(f"1件の照合時間: p50 {lat[len(lat) // 2]:.2f} ms / p99 {p99:.2f} ms")
-    if r.misses:
+    if not r.misses:
+        lines.append("誤りはありません。")
+    elif texts:
         lines.append("誤り:")
         lines += [f"  {m}" for m in r.misses]
     else:
-        lines.append("誤りはありません。")
+        lines.append(f"誤り {len(r.misses)} 件（--figures-only のため文面は示しません）")
     return "\n".join(lines)

@@ -238,7 +238,7 @@ def _pct(a: int, b: int) -> str:
     return f"{a / b:.1%} ({a}/{b})" if b else "— (0/0)"
 
 
-def format_followup_report(r: FollowupReport) -> str:
+def format_followup_report(r: FollowupReport, *, texts: bool = True) -> str:
     lat = sorted(r.latencies_ms)
     p50 = lat[len(lat) // 2] if lat else 0.0
     p99 = lat[min(len(lat) - 1, int(len(lat) * 0.99))] if lat else 0.0
@@ -255,9 +255,11 @@ def format_followup_report(r: FollowupReport) -> str:
         f"4ターン以内に正しい対策に着いた対話: {_pct(r.dialogues_ok, r.dialogues)}、平均ターン数 {mean:.2f}",
         f"1ターンの処理時間: p50 {p50:.2f} ms / p99 {p99:.2f} ms（{len(lat)} ターン）",
     ]
-    if r.misses:
+    if not r.misses:
+        lines.append("誤りはありません。")
+    elif texts:
         lines.append("誤り:")
         lines += [f"  {m}" for m in r.misses]
     else:
-        lines.append("誤りはありません。")
+        lines.append(f"誤り {len(r.misses)} 件（--figures-only のため文面は示しません）")
     return "\n".join(lines)

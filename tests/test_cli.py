@@ -100,6 +100,27 @@ def test_eval_reports_every_figure(tmp_path: Path) -> None:
         assert label in proc.stdout
 
 
+def test_eval_figures_only_keeps_a_blind_set_unread(tmp_path: Path) -> None:
+    """Off-topic figures per style; with --figures-only no query text is printed."""
+    qfile = tmp_path / "set.yaml"
+    qfile.write_text(
+        "queries:\n"
+        "- {id: a1, kind: hint, card: '02', q: 協議体がお客様状態}\n"
+        "- {id: a2, kind: hint, card: '09', q: 協議体がお客様状態で困っている}\n"
+        "- {id: a3, kind: oos, style: chatter, q: おはようございます}\n"
+        "- {id: a4, kind: oos, style: trap, q: 協議体の委員が発言しない}\n",
+        encoding="utf-8",
+    )
+    shown = hintbot(["eval", str(qfile), "--no-data"], tmp_path)
+    assert shown.returncode == 0, shown.stderr
+    assert "chatter 100% (1/1)、trap 0% (0/1)" in shown.stdout
+    assert "協議体の委員が発言しない" in shown.stdout  # misses listed with their text
+    hidden = hintbot(["eval", str(qfile), "--no-data", "--figures-only"], tmp_path)
+    assert hidden.returncode == 0, hidden.stderr
+    assert "誤り 2 件" in hidden.stdout
+    assert "協議体" not in hidden.stdout and "おはよう" not in hidden.stdout
+
+
 @pytest.mark.parametrize("content", ["queries: 3\n", "queries:\n- {q: x}\n", "a: [\n"])
 def test_eval_rejects_bad_files_in_japanese(tmp_path: Path, content: str) -> None:
     f = tmp_path / "bad.yaml"

@@ -103,7 +103,7 @@ def cmd_eval(args: argparse.Namespace, settings: Settings) -> int:
     from bot.evaluate import evaluate_file, format_report
 
     report = evaluate_file(Path(args.file), settings, with_data=not args.no_data)
-    print(format_report(report))
+    print(format_report(report, texts=not args.figures_only))
     return 0
 
 
@@ -134,3 +134,8 @@ def register(sub: Subcommands) -> None:
     )
     p.add_argument("file", help="評価ファイル（YAML）")
     p.add_argument("--no-data", action="store_true", help="指標の質問の判定を行いません")
+    p.add_argument(
+        "--figures-only",
+        action="store_true",
+        help="数値だけを示し、誤った質問の文面は示しません（ブラインドの評価セット用）",
+    )
