@@ -1,6 +1,8 @@
 """Score the blind data questions (tests/fixtures/blind/data_questions.yaml) through DataService.
 
-Run: ``python -m benchmarks.data_blind [--show]``. The set was written by helpers from the
+Run: ``python -m benchmarks.data_blind [--set PATH] [--show]`` (the default set is
+``tests/fixtures/blind/data_questions.yaml``; ``--set tests/fixtures/blind2/data_questions.yaml``
+is the second one). The set was written by helpers from the
 catalog and the raw tables without seeing the parser; its truth comes from its own script.
 This only measures; nothing is tuned on it. ``--show`` lists the misses (for a later session's
 review, after the figures are reported).
@@ -59,7 +61,10 @@ def score(item: dict[str, Any], text: str, options: list[str]) -> str:
 
 
 def main() -> int:
-    doc = yaml.safe_load(BLIND.read_text(encoding="utf-8"))
+    path = BLIND
+    if "--set" in sys.argv:
+        path = Path(sys.argv[sys.argv.index("--set") + 1])
+    doc = yaml.safe_load(path.read_text(encoding="utf-8"))
     with tempfile.TemporaryDirectory() as tmp:
         settings = Settings(database_url="sqlite://", chart_dir=Path(tmp))
         db = make_engine("sqlite://")
@@ -81,7 +86,7 @@ def main() -> int:
             k[0] += verdict == "correct"
     n = len(doc["questions"])
     times.sort()
-    print(f"blind data questions: {n}")
+    print(f"blind data questions: {n} ({path.name} in {path.parent.name}/)")
     for key in ("correct", "partial", "wrong"):
         print(f"  {key}: {len(results[key])} ({len(results[key]) / n:.1%})")
     print("  by kind: " + ", ".join(f"{k} {v[0]}/{v[1]}" for k, v in sorted(by_kind.items())))
