@@ -10,7 +10,13 @@ import pytest
 from bot.core.replies import Reply
 from bot.matching.matcher import Matcher
 from bot.render.text import render
-from bot.text.clauses import focus, is_fact_request, is_long_worry, is_office_matter
+from bot.text.clauses import (
+    focus,
+    is_fact_request,
+    is_long_worry,
+    is_office_matter,
+    without_speaker,
+)
 from tests.test_dialogue import run
 
 Say = Callable[..., Reply]
@@ -122,6 +128,31 @@ def test_a_word_inside_another_word_is_not_evidence(matcher: Matcher) -> None:
     assert party.confidence == "none"
     ride = matcher.match("送迎してくれる人がいない")
     assert ride.cards[0].card == "05" and "送迎" in ride.cards[0].evidence
+
+
+@pytest.mark.parametrize(
+    ("message", "card"),
+    [
+        (
+            "第2層SCです。地区の老人クラブとボランティアグループをつなげたいのですが、縄張り意識が強くて",
+            "03",
+        ),
+        (
+            "第1層SCとして関わっているB市では、住民の思いより通いの場の箇所数を増やすことが優先されています",
+            "01",
+        ),
+    ],
+)
+def test_the_writers_own_role_is_not_the_worry(say: Say, message: str, card: str) -> None:
+    """An SC introducing themselves is not asking about SCs (card 07, chosen before)."""
+    assert "SC" not in without_speaker(message)
+    run(say, [(message, {"kind": "card", "card": card})])
+
+
+def test_a_role_alone_is_kept() -> None:
+    assert without_speaker("社協の者です。住民が集まらない") == "住民が集まらない"
+    assert without_speaker("SCが孤立しています") == "SCが孤立しています"
+    assert without_speaker("第2層SCです。") == "第2層SCです。"  # nothing else to match on
 
 
 def test_a_worry_citing_figures_stays_a_worry() -> None:

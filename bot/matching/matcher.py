@@ -28,7 +28,7 @@ import numpy as np
 from rapidfuzz import fuzz
 
 from bot.knowledge.model import Card, KnowledgeBase
-from bot.text.clauses import focus
+from bot.text.clauses import focus, without_speaker
 from bot.text.normalize import compact, fold_kana, normalize
 from bot.text.prepared import Prepared, prepare, prepare_normalized
 from bot.text.reading import analyse
@@ -556,7 +556,10 @@ class Matcher:
         norm = p.norm
         if not norm:
             return MatchResult("", (), "none")
-        query = _Query.of(p, self._expand_norm(norm))
+        body = without_speaker(p.raw)
+        if body != p.raw and (bp := prepare(body)).norm:
+            p = bp  # the writer's own role is not the worry
+        query = _Query.of(p, self._expand_norm(p.norm))
         scored = self._cards.score(query)
         focus_text = focus(p.raw)
         if focus_text != p.raw and (fp := prepare(focus_text)).norm:

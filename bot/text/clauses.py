@@ -118,6 +118,38 @@ def is_long_worry(raw: str) -> bool:
     return len(sents) >= 2 and len(raw) >= 60 and bool(TROUBLE.search(raw))
 
 
+# who is writing is not the worry: 「第2層SCです。」「社協の者です。」 or 「SCとして関わっている
+# B市では」 would otherwise pull the message toward the card about that role
+_ROLE = (
+    r"(?:者|担当|担当者|職員|sc|ｓｃ|csw|コーディネーター|保健師|社会福祉士|主任ケアマネ|主任|"
+    r"係長|課長|ケアマネ)"
+)
+_SELF_INTRO = re.compile(
+    r"^[^。、!?！？]{0,20}?"
+    + _ROLE
+    + r"(?:です|でございます|をしております|をしています|をやっています|"
+    r"をやってます|やってます)[。！!]?$|^[^。、!?！？]{0,24}?を?担当して(?:います|おります)[。！!]?$",
+    re.IGNORECASE,
+)
+_ROLE_CLAUSE = re.compile(
+    r"(?:第?[12１２一二]層の?)?(?:sc|ｓｃ|生活支援コーディネーター|コーディネーター|csw|社協(?:の職員)?|"
+    r"(?:県|府)(?:の担当)?|保健師|包括(?:の職員)?)(?:として|の立場で|の立場から)[^、。]{0,15}?"
+    r"(?:関わって|かかわって|担当して|入って|支援して|伴走して|見て|関与して)(?:いる|います|おり|いて)"
+    r"|(?:県|府)の(?:伴走支援|支援|アドバイザー)で(?:入って|関わって|かかわって)(?:いる|います)",
+    re.IGNORECASE,
+)
+
+
+def without_speaker(raw: str) -> str:
+    """``raw`` without the writer's introduction of themselves (see ``_SELF_INTRO``); the
+    text itself when nothing else would be left."""
+    sents = sentences(raw)
+    kept = [s for s in sents if not _SELF_INTRO.match(s)]
+    body = "".join(kept) if kept else raw
+    body = _ROLE_CLAUSE.sub("", body)
+    return body if body.strip() else raw
+
+
 def focus(raw: str) -> str:
     """The sentences that carry the trouble or the question; the last one when none does.
 
