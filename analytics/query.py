@@ -58,6 +58,7 @@ VERSUS_CUE = re.compile(
     r"同じ|同程度|並み|程度|以上|以下|違い"
 )
 WHICH_WORDS = re.compile(r"どっち|どちら|どれが")
+PAIR_WORDS = re.compile(r"比べ|比較|違い|差は|対比")
 SERIES_WORDS = re.compile(r"推計|将来|推移|見通し|予測|見込み|今後|経年|グラフ")
 FUTURE_WORDS = re.compile(r"推計|将来|推移|見通し|予測|見込み|今後|経年|年後")
 SHEET_WORDS = re.compile(
@@ -304,8 +305,8 @@ class Parser:
         ids: list[str] = []
         spans = [(s, e) for _, s, e in found]
         changes = self._changes(text, span)
-        for ind, _s, _e in found:
-            ids += self._refine(ind, text, changes, years, span)
+        for ind, s, e in found:
+            ids += self._refine(ind, text, changes, years, span, text[s:e])
         # Composite phrasings the aliases do not cover
         if "利用回数" in text or "回数" in text:
             if "訪問介護" in text:
@@ -360,11 +361,13 @@ class Parser:
         changes: tuple[str, ...],
         years: tuple[int, ...],
         span: bool = False,
+        form: str = "",
     ) -> list[str]:
         """75歳以上人口 + 増加率 → the increase rate, 増加数と増加率 → both, 現在の → 住民基本台帳."""
         fam = POP_FAMILY.get(ind)
         current = bool(CURRENT.search(text)) and not FUTURE_WORDS.search(text) and not span
-        if ind == "census_pop" and current:
+        # 「国勢調査人口と住基人口」: the census named by its own words stays the census
+        if ind == "census_pop" and current and "国勢調査" not in form and "国調" not in form:
             return ["juki_total"]  # 「住基の人口」「現在の人口」 are the 住民基本台帳's
         if fam is None:
             return [ind]
@@ -386,6 +389,13 @@ class Parser:
         if years and all(y == 2023 for y in years):
             return [JUKI_OF[fam]]
         return [ind]
+
+    def _table_for(self, text: str, indicators: Sequence[str]) -> str:
+        """The source named in the question, unless the measures asked come from several
+        (「国勢調査人口と住基人口」 names each measure's own table)."""
+        if len({self.catalog.get(i).source for i in indicators}) > 1:
+            return ""
+        return _table(text)
 
     def fuzzy_indicators(self, text: str, limit: int = 5) -> list[str]:
         scored: dict[str, float] = {}
@@ -508,6 +518,12 @@ class Parser:
         mt = TOP_N.search(text)
         if mt:
             top_n = kanji_number(mt.group(1) or mt.group(2))
+            # 「17市町の平均」「1市町村あたり」 count the places, they do not ask for a top N
+            if mt.group(1) is None and (
+                text[mt.end() :].startswith(("あたり", "当たり", "平均", "の平均"))
+                or (STATS_WORDS.search(text) and not RANK_WORDS.search(text))
+            ):
+                top_n = None
         elif ONE_WORDS.search(text) and len(munis) != 1:
             top_n = 1
         order, order_word = self._order(text, indicators)
@@ -592,7 +608,7 @@ class Parser:
             unsupported=tuple(unsupported),
             basis=basis,
             wants_future=bool(FUTURE_WORDS.search(text)),
-            table=_table(text),
+            table=self._table_for(text, indicators),
             unknown_indicator=unknown_ind,
             indicator_suggestions=suggestions,
         )
@@ -688,7 +704,10 @@ class Parser:
             if SHEET_WORDS.search(text) and not munis and not prefs:
                 return "help"
             return "unknown_indicator"
-        has_rank = bool(RANK_WORDS.search(text)) or top_n is not None
+        ranks = {m.group(0) for m in RANK_WORDS.finditer(text)}
+        if len(munis) == 1 and ranks == {"並べ"}:
+            ranks = set()  # 「A町の二つの値を並べて」: side by side, not a ranking
+        has_rank = bool(ranks) or top_n is not None
         if ward_scope:  # 「京都市の区ごとの…」: every ward of the city, when the table has them
             return "rank"
         if (
@@ -699,6 +718,8 @@ class Parser:
             return "versus"
         if len(munis) >= 2 and WHICH_WORDS.search(text):
             return "compare"
+        if not munis and len(prefs) >= 2 and (WHICH_WORDS.search(text) or PAIR_WORDS.search(text)):
+            return "compare"  # 「滋賀県と奈良県、どっちが高い？」: the two prefectures' own values
         if (
             munis
             and len(munis) == 1

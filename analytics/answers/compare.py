@@ -10,6 +10,8 @@ from analytics.query import Query
 
 
 def answer(ctx: Context, q: Query, used: Used) -> Answer:
+    if not q.munis and len(q.prefs) >= 2:
+        return prefectures(ctx, q, used)
     codes = list(q.munis)
     lines: list[str] = [f"{'・'.join(ctx.name(c) for c in codes)}の比較です。"]
     chart_list: list[Chart] = []
@@ -63,6 +65,49 @@ def answer(ctx: Context, q: Query, used: Used) -> Answer:
                 BarChart(
                     title=ctx.heading(ind, s),
                     labels=tuple(ctx.name(c) for c, _ in have),
+                    values=tuple(v for _, v in have),
+                    highlight=tuple(range(len(have))) if len(have) <= 2 else (0,),
+                    unit=ind.unit,
+                    note=ctx.chart_note(used),
+                )
+            )
+    return Answer(lines, chart_list)
+
+
+def prefectures(ctx: Context, q: Query, used: Used) -> Answer:
+    """Two or more prefectures' own values (the prefecture row, or the sum of its municipalities
+    where the table has no such row), with the verdict."""
+    names = [ctx.geo.prefs[p].name for p in q.prefs]
+    lines: list[str] = [f"{'・'.join(names)}の比較です（府県全体の値）。"]
+    chart_list: list[Chart] = []
+    for ind_id in q.indicators:
+        ind = ctx.ind(ind_id)
+        s = ctx.series_for(ind, q, used)
+        if s is None:
+            lines.append(f"{ctx.measure(ind)}のデータがありません。")
+            continue
+        lines.append(f"■{ctx.heading(ind, s)}")
+        have: list[tuple[str, float]] = []
+        for p, name in zip(q.prefs, names, strict=True):
+            v = s.pref_values.get(p)
+            if v is None:
+                lines.append(f"・{name}: データなし")
+                continue
+            have.append((name, v))
+            lines.append(f"・{name}: {ctx.fmt(ind, v)}")
+        if len(have) == 2:
+            (n0, v0), (n1, v1) = have
+            lines.append("　→ " + n0 + "は" + ctx.verdict(ind, v0, v1, n1) + "です。")
+        elif len(have) > 2:
+            order = sorted(have, key=lambda t: -t[1])
+            lines.append(
+                f"　→ {ctx.more_less(ind, True)}順に " + " ＞ ".join(n for n, _ in order) + "。"
+            )
+        if not chart_list and have:
+            chart_list.append(
+                BarChart(
+                    title=ctx.heading(ind, s),
+                    labels=tuple(n for n, _ in have),
                     values=tuple(v for _, v in have),
                     highlight=tuple(range(len(have))) if len(have) <= 2 else (0,),
                     unit=ind.unit,

@@ -331,3 +331,55 @@ def test_a_projection_year_off_the_grid_is_said_and_the_nearest_shown(
     assert fmt_number(ipss("27211", 2045, AGE75), "人") not in text  # not the whole series
     text, first = ask(service, "大阪府の75歳以上人口、2032年の推計は？")
     assert "2032年の値はありません" in first
+
+
+# ---------------------------------------------------------------- counts of places are not a top N
+def _census(pref: str) -> dict[str, float]:
+    """高齢化率 (2020) of the prefecture's municipalities (政令市 as one city), from raw."""
+    out = {}
+    for r in read_csv("raw/ssdse_a_2025_trimmed.csv"):
+        if r["code5"] in units(pref):
+            known = int(r["A1301"]) + int(r["A1302"]) + int(r["A1303"])
+            out[r["code5"]] = int(r["A1303"]) / known * 100
+    return out
+
+
+def test_a_count_of_municipalities_with_an_average_is_not_a_ranking(
+    service: DataService,
+) -> None:
+    """「17市町の平均」 was read as the top 17, 「1市町村あたり平均」 as the top 1."""
+    rates = _census("18")
+    assert len(rates) == 17
+    text, first = ask(service, "福井県内17市町の高齢化率の平均値")
+    assert f"{statistics.mean(rates.values()):.1f}%" in text and "上位" not in first
+    j75 = [juki(c, J75) for c in units("29")]
+    text, first = ask(service, "奈良県の市町村の住基75歳以上人口、1市町村あたり平均何人？")
+    assert fmt_number(statistics.mean(j75), "人") in text and "上位" not in first
+
+
+# ---------------------------------------------------------------- two prefectures compared
+def _pref_aging(pref: str) -> float:
+    rows = [r for r in read_csv("raw/ssdse_a_2025_trimmed.csv") if r["code5"] in units(pref)]
+    old = sum(int(r["A1303"]) for r in rows)
+    known = sum(int(r["A1301"]) + int(r["A1302"]) + int(r["A1303"]) for r in rows)
+    return old / known * 100
+
+
+def test_two_prefectures_are_compared_by_their_own_values(service: DataService) -> None:
+    """「滋賀県と奈良県、どっちが高い」 once listed the top 10 towns of both."""
+    shiga, nara = _pref_aging("25"), _pref_aging("29")
+    text, first = ask(service, "滋賀県と奈良県の高齢化率、どっちが高い？")
+    assert "比較" in first and not ranking_lines(text)
+    assert f"{shiga:.1f}%" in text and f"{nara:.1f}%" in text
+    assert ("低い" if shiga < nara else "高い") in text.split("→")[1]
+
+
+# ---------------------------------------------------------------- each measure from its own table
+def test_census_and_juki_population_side_by_side(service: DataService) -> None:
+    """「国勢調査人口と住基人口」 gave the 住基 figure alone (「住基」 decided both)."""
+    census = next(
+        float(r["A1101"]) for r in read_csv("raw/ssdse_a_2025_trimmed.csv") if r["code5"] == "18481"
+    )
+    text, first = ask(service, "高浜町の国勢調査人口と住基人口を並べて見たい")
+    assert fmt_number(census, "人") in text and fmt_number(juki("18481"), "人") in text
+    assert "お答えできません" not in first and "位（多い順）" in text  # a look-up, not a ranking
