@@ -93,7 +93,7 @@ def test_a_worker_killed_under_load_loses_no_answer_and_posts_none_twice(
 
 
 @pytest.mark.postgres
-@pytest.mark.timeout(360)  # 120 workers' worth of retries on a 2-core machine shared with CI
+@pytest.mark.timeout(480)  # 120 workers' worth of retries on a 2-core machine shared with CI
 def test_postgres_connections_terminated_under_load_lose_nothing(
     fake: FakeSlack, tmp_path: Path
 ) -> None:
@@ -130,11 +130,16 @@ def test_postgres_connections_terminated_under_load_lose_nothing(
         ]
         killer = threading.Thread(target=storm, daemon=True)
         killer.start()
+        calm = threading.Timer(20.0, stop.set)
         try:
             send_all(sender, payloads, {})
+            # the storm goes on for 20 s after the last event, then the answers must all
+            # arrive: on a machine shared with CI the storm alone can starve the workers
+            calm.start()
             for u in users:
-                fake.wait_posts(f"D{u}", 1, timeout=120)
+                fake.wait_posts(f"D{u}", 1, timeout=240)
         finally:
+            calm.cancel()
             stop.set()
             killer.join(10)
         assert terminated[0] > 0
