@@ -98,6 +98,9 @@ def test_worries_with_the_same_words_are_not_taken_for_fact_requests(worry: str)
         "前回の地域ケア会議の資料、PDFにして送ってもらえますか",
         "移動支援の車のリース、どこの業者が安いですか",
         "生活支援コーディネーターの研修資料はいつ頃共有されるんでしたっけ",
+        "協議体の次第、明日までに作ってもらえますか",
+        "来週の地域ケア会議は中止になりました",
+        "通いの場の実績報告、金曜までに提出をお願いします",
     ],
 )
 def test_office_matters_with_field_words_are_declined(say: Say, message: str) -> None:
@@ -113,9 +116,15 @@ def test_office_matters_with_field_words_are_declined(say: Say, message: str) ->
         ("事業者の協力が得られず、移動支援の担い手が見つからない", "05"),
         ("協議体の資料を丁寧に作っても、委員が受け身のままで発言がない", "02"),
         ("SCに何を期待しているのか市として示せておらず、SCが孤立している", "07"),
+        ("若い世代が地域活動に参加してくれない", "01"),
+        (
+            "協議体の委員に、もっと自分から意見を出してほしいのですが、アドバイスをお願いします",
+            "02",
+        ),
     ],
 )
 def test_worries_near_office_words_are_still_answered(say: Say, worry: str, card: str) -> None:
+    """Including the forms a request to a colleague shares with a worry (〜してくれない)."""
     assert not is_office_matter(worry)
     run(say, [(worry, {"kind": "card", "card": card})])
 

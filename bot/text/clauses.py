@@ -90,12 +90,29 @@ _OFFICE_MATTER = re.compile(
 )
 
 
+# a colleague asked to do a task, or the team told of one: 「資料を作ってもらえますか」
+# 「今日中に提出をお願いします」. Asking for advice (教えて, アドバイス) is a worry's form, and
+# any trouble word keeps the message a worry
+_TASK_REQUEST = re.compile(
+    r"(?:作って|送って|出して|確認して|チェックして|調べて|持ってきて|持って来て|連絡して|回して|入力して|"
+    r"記入して|提出して|予約して|手配して|準備して|返信して|回答して|転送して|共有して|印刷して|コピーして|"
+    r"置いて|押さえて|取って|代わって)"
+    r"(?:もらえ(?:ます|ません)?か|もらえる[?？]|いただけ(?:ます|ません)か|いただきたい|ください|下さい|"
+    r"くれ(?:ますか|ませんか|る[?？]|ない[?？])|おいて)"
+    r"|(?:提出|返信|回答|入力|記入|確認|出欠|出席の?連絡|準備|対応|ご協力)(?:を|の)?(?:お願い|よろしく)"
+    r"|(?:変更|延期|中止)(?:に|と)?なりました|(?:時間|会場|場所|部屋)が(?:変わ|変更)"
+)
+
+
 def is_office_matter(raw: str) -> bool:
-    """A short message about an office matter (see ``_OFFICE_MATTER``), not a worry."""
+    """A short message about an office matter (see ``_OFFICE_MATTER``) or a task asked of a
+    colleague (``_TASK_REQUEST``), not a worry."""
     t = raw.strip()
     if not t or len(t) > 140:
         return False
-    return bool(_OFFICE_MATTER.search(t)) and not _TROUBLE_STRONG.search(t)
+    if _OFFICE_MATTER.search(t) and not _TROUBLE_STRONG.search(t):
+        return True
+    return bool(_TASK_REQUEST.search(t)) and not TROUBLE.search(t)
 
 
 # trouble that outweighs a fact word: 「予算が足りなくて移動支援ができない」 is a worry
