@@ -5,8 +5,10 @@ from __future__ import annotations
 
 from analytics.answers import projection
 from analytics.answers.common import Answer, Context, Used
+from analytics.catalog import Indicator
 from analytics.chart_spec import BarChart, Chart
 from analytics.query import Query
+from analytics.tables import Series
 
 
 def answer(ctx: Context, q: Query, used: Used) -> Answer:
@@ -61,17 +63,22 @@ def answer(ctx: Context, q: Query, used: Used) -> Answer:
                 f"最も{ctx.more_less(ind, False)}のは{ctx.name(low[0])}です。"
             )
         if not chart_list and have:
-            chart_list.append(
-                BarChart(
-                    title=ctx.heading(ind, s),
-                    labels=tuple(ctx.name(c) for c, _ in have),
-                    values=tuple(v for _, v in have),
-                    highlight=tuple(range(len(have))) if len(have) <= 2 else (0,),
-                    unit=ind.unit,
-                    note=ctx.chart_note(used),
-                )
-            )
+            chart_list.append(_bars(ctx, ind, s, [(ctx.name(c), v) for c, v in have], used))
     return Answer(lines, chart_list)
+
+
+def _bars(
+    ctx: Context, ind: Indicator, s: Series, have: list[tuple[str, float]], used: Used
+) -> BarChart:
+    """The compared places as bars, both highlighted when there are two."""
+    return BarChart(
+        title=ctx.heading(ind, s),
+        labels=tuple(n for n, _ in have),
+        values=tuple(v for _, v in have),
+        highlight=tuple(range(len(have))) if len(have) <= 2 else (0,),
+        unit=ind.unit,
+        note=ctx.chart_note(used),
+    )
 
 
 def prefectures(ctx: Context, q: Query, used: Used) -> Answer:
@@ -104,14 +111,5 @@ def prefectures(ctx: Context, q: Query, used: Used) -> Answer:
                 f"　→ {ctx.more_less(ind, True)}順に " + " ＞ ".join(n for n, _ in order) + "。"
             )
         if not chart_list and have:
-            chart_list.append(
-                BarChart(
-                    title=ctx.heading(ind, s),
-                    labels=tuple(n for n, _ in have),
-                    values=tuple(v for _, v in have),
-                    highlight=tuple(range(len(have))) if len(have) <= 2 else (0,),
-                    unit=ind.unit,
-                    note=ctx.chart_note(used),
-                )
-            )
+            chart_list.append(_bars(ctx, ind, s, have, used))
     return Answer(lines, chart_list)
