@@ -50,3 +50,26 @@ def test_matcher_scores_stay_in_unit_interval(matcher: Matcher, text: str) -> No
     assert [c.score for c in res.cards] == sorted((c.score for c in res.cards), reverse=True)
     if res.confidence == "none":
         assert res.situations == ()
+
+
+@settings(max_examples=80, suppress_health_check=[HealthCheck.too_slow], deadline=None)
+@given(japanese)
+def test_word_boundaries_span_the_compact_text(text: str) -> None:
+    """The matcher's surface matches rely on word boundaries measured in the text without
+    spaces: they start at 0, end at its length and never step outside it."""
+    from bot.text.prepared import prepare
+
+    p = prepare(text)
+    bounds = p.analysis.surface_bounds
+    assert 0 in bounds and max(bounds) == len(p.compact)
+    assert all(0 <= b <= len(p.compact) for b in bounds)
+
+
+@settings(max_examples=80, deadline=None)
+@given(japanese)
+def test_declines_and_the_speaker_cut_never_fail(text: str) -> None:
+    from bot.text.clauses import is_fact_request, is_office_matter, without_speaker
+
+    body = without_speaker(text)
+    assert body.strip() or not text.strip() or body == text
+    assert isinstance(is_office_matter(text), bool) and isinstance(is_fact_request(text), bool)
