@@ -18,6 +18,16 @@ def test_dev_set_thresholds(matcher: Matcher) -> None:
     assert f["hint_unanswered"] <= 0.05, report.misses
 
 
+def test_traps_set_declines_office_posts_and_keeps_nearby_worries(matcher: Matcher) -> None:
+    """A tuning set of team-channel posts that use the field's words (tasks, notices, reports,
+    dates, files …) and of worries that look like them (tests/fixtures/traps_dev.yaml)."""
+    report = evaluate(load_queries(FIXTURES / "traps_dev.yaml"), Router(matcher))
+    f = report.figures()
+    assert f["oos_unanswered"] >= 0.85, report.misses
+    assert f["hint_unanswered"] <= 0.02, report.misses
+    assert f["top1"] >= 0.95, report.misses
+
+
 def test_scores_are_ranked_and_bounded(matcher: Matcher) -> None:
     res = matcher.match("協議体がお客様状態で困っている")
     scores = [c.score for c in res.cards]
