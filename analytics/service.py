@@ -80,10 +80,7 @@ class DataService:
         data_dir = Path(settings.data_dir)
         tables = load_tables(data_dir, settings.base_year, settings.cache_dir)
         catalog, geo = tables.catalog, tables.geo
-        # the store may add to its series: each service gets its own copies
-        real = dict(tables.real)
-        sample = dict(tables.sample)
-        store = DataStore(catalog, geo, settings.base_year, real, sample)
+        store = DataStore(catalog, geo, settings.base_year, tables.real, tables.sample)
         ensure_schema(engine)
         store.refresh_imported(engine, force=True)
         answerer = Answerer(

@@ -7,16 +7,15 @@ import shutil
 import stat
 from pathlib import Path
 
-from analytics.table_cache import build_tables, load_tables
+from analytics.table_cache import BundledTables, build_tables, load_tables
 from bot.settings import ROOT
 
 DATA = ROOT / "data"
 IBARAKI = "27211"
 
 
-def _pop75(tables: object, year: int = 2025) -> float | None:
-    real = tables.real  # type: ignore[attr-defined]
-    return real[("pop75", year)].values.get(IBARAKI)
+def _pop75(tables: BundledTables, year: int = 2025) -> float | None:
+    return tables.real[("pop75", year)].values.get(IBARAKI)
 
 
 def test_tables_are_cached_owner_only_and_equal_to_a_fresh_parse(tmp_path: Path) -> None:
