@@ -58,7 +58,7 @@ VERSUS_CUE = re.compile(
     r"同じ|同程度|並み|程度|以上|以下|違い"
 )
 WHICH_WORDS = re.compile(r"どっち|どちら|どれが")
-PAIR_WORDS = re.compile(r"比べ|比較|違い|差は|対比")
+COMPARE_WORDS = re.compile(r"比べ|比較|違い|差は|対比")
 SERIES_WORDS = re.compile(r"推計|将来|推移|見通し|予測|見込み|今後|経年|グラフ")
 FUTURE_WORDS = re.compile(r"推計|将来|推移|見通し|予測|見込み|今後|経年|年後")
 SHEET_WORDS = re.compile(
@@ -718,7 +718,11 @@ class Parser:
             return "versus"
         if len(munis) >= 2 and WHICH_WORDS.search(text):
             return "compare"
-        if not munis and len(prefs) >= 2 and (WHICH_WORDS.search(text) or PAIR_WORDS.search(text)):
+        if (
+            not munis
+            and len(prefs) >= 2
+            and (WHICH_WORDS.search(text) or COMPARE_WORDS.search(text))
+        ):
             return "compare"  # 「滋賀県と奈良県、どっちが高い？」: the two prefectures' own values
         if (
             munis

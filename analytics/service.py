@@ -18,6 +18,7 @@ from analytics.answers.dispatch import Answerer
 from analytics.catalog import Catalog
 from analytics.geo import NATION_WORDS, REGION_WORDS, Gazetteer
 from analytics.query import (
+    COMPARE_WORDS,
     HELP_WORDS,
     META_WORDS,
     PLACE_LIKE,
@@ -38,7 +39,6 @@ from bot.settings import Settings
 from bot.storage.schema import ensure_schema
 from bot.text.prepared import Prepared
 
-COMPARE_WORDS = re.compile(r"比べ|比較|違い|差は|対比")
 # The detector keeps its own, narrower pattern words: the parser reads more forms (多く,
 # 安い, 二つ …) once a text is known to be a data question, but in a worry those words are
 # everyday language (「参加者が少なくて困っている」)
