@@ -16,7 +16,12 @@ import yaml
 
 from bot.core.router import Router
 from bot.errors import UserError
-from bot.evaluate_followups import FollowupReport, evaluate_followups, format_followup_report
+from bot.evaluate_followups import (
+    FollowupReport,
+    evaluate_followups,
+    format_followup_report,
+    miss_lines,
+)
 from bot.knowledge.loader import load_knowledge
 from bot.matching.matcher import Matcher
 from bot.settings import Settings
@@ -200,11 +205,4 @@ def format_report(r: EvalReport | FollowupReport, *, texts: bool = True) -> str:
         lat = sorted(r.latencies_ms)
         p99 = lat[min(len(lat) - 1, int(len(lat) * 0.99))]
         lines.append(f"1件の照合時間: p50 {lat[len(lat) // 2]:.2f} ms / p99 {p99:.2f} ms")
-    if not r.misses:
-        lines.append("誤りはありません。")
-    elif texts:
-        lines.append("誤り:")
-        lines += [f"  {m}" for m in r.misses]
-    else:
-        lines.append(f"誤り {len(r.misses)} 件（--figures-only のため文面は示しません）")
-    return "\n".join(lines)
+    return "\n".join(lines + miss_lines(r.misses, texts))

@@ -255,11 +255,14 @@ def format_followup_report(r: FollowupReport, *, texts: bool = True) -> str:
         f"4ターン以内に正しい対策に着いた対話: {_pct(r.dialogues_ok, r.dialogues)}、平均ターン数 {mean:.2f}",
         f"1ターンの処理時間: p50 {p50:.2f} ms / p99 {p99:.2f} ms（{len(lat)} ターン）",
     ]
-    if not r.misses:
-        lines.append("誤りはありません。")
-    elif texts:
-        lines.append("誤り:")
-        lines += [f"  {m}" for m in r.misses]
-    else:
-        lines.append(f"誤り {len(r.misses)} 件（--figures-only のため文面は示しません）")
-    return "\n".join(lines)
+    return "\n".join(lines + miss_lines(r.misses, texts))
+
+
+def miss_lines(misses: list[str], texts: bool) -> list[str]:
+    """The misses of a report: each with its text, or only their count (a blind set is
+    measured without anyone reading what it got wrong)."""
+    if not misses:
+        return ["誤りはありません。"]
+    if not texts:
+        return [f"誤り {len(misses)} 件（--figures-only のため文面は示しません）"]
+    return ["誤り:", *(f"  {m}" for m in misses)]
