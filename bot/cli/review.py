@@ -136,11 +136,7 @@ def describe(svc: Any, c: Any) -> list[str]:
             "    ボットの順位: "
             + " / ".join(f"{card} {svc.card_title(card)} {score:.2f}" for card, score in c.ranking)
         )
-    did = [f"{card} を選択 ×{n}" for card, n in sorted(c.picks.items(), key=lambda x: -x[1])]
-    did += [
-        f"{card} を取り消し・不評 ×{n}"
-        for card, n in sorted(c.rejected.items(), key=lambda x: -x[1])
-    ]
+    did = c.users_did()
     if did:
         lines.append("    利用者: " + "、".join(did))
     return lines

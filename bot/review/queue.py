@@ -40,6 +40,16 @@ class Candidate:
             return None
         return min(self.picks, key=lambda c: (-self.picks[c], c))
 
+    def users_did(self) -> list[str]:
+        """What users did, for a reviewer: the cards they went to, then those they turned
+        away from, most often first (the terminal and App Home show the same words)."""
+        did = [f"{card} を選択 ×{n}" for card, n in sorted(self.picks.items(), key=lambda x: -x[1])]
+        did += [
+            f"{card} を取り消し・不評 ×{n}"
+            for card, n in sorted(self.rejected.items(), key=lambda x: -x[1])
+        ]
+        return did
+
     def cards_json(self) -> list[dict[str, Any]]:
         """The bot's ranking and what users did: ``{"card", "score", "users"}``, the bot's
         cards first (score None for a card only users chose)."""

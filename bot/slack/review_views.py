@@ -134,11 +134,7 @@ def candidate_blocks(kb: KnowledgeBase, c: Candidate) -> list[Block]:
             "ボットの順位: "
             + " / ".join(f"{card} {escape(title(card))} {score:.2f}" for card, score in c.ranking)
         )
-    did = [f"{card} を選択 ×{n}" for card, n in sorted(c.picks.items(), key=lambda x: -x[1])]
-    did += [
-        f"{card} を取り消し・不評 ×{n}"
-        for card, n in sorted(c.rejected.items(), key=lambda x: -x[1])
-    ]
+    did = c.users_did()
     if did:
         ctx.append("利用者: " + "、".join(did))
     cards = _card_options(kb)
