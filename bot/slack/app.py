@@ -19,7 +19,7 @@ from bot.runtime import Runtime, build_runtime
 from bot.settings import Settings
 from bot.slack.advisor import SlackAdvisor
 from bot.slack.brief_views import BriefAccess, brief_service
-from bot.slack.client import add_rate_limit_retry, make_web_client, require
+from bot.slack.client import add_retries, make_web_client, require
 from bot.slack.listeners import commands, register_listeners, views
 from bot.slack.survey_views import SurveyAccess, survey_context
 from bot.survey.context import SurveyContext
@@ -51,7 +51,7 @@ def create_app(
         require(settings, "slack_bot_token")
         client = make_web_client(settings)
     else:
-        add_rate_limit_retry(client)
+        add_retries(client)
     if not socket_mode:
         require(settings, "slack_signing_secret")
     runtime = runtime or build_runtime(settings, with_data=with_data)

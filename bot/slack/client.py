@@ -168,7 +168,26 @@ def _method(request: HttpRequest) -> str:
     return request.url.split("?", 1)[0].rstrip("/").rsplit("/", 1)[-1]
 
 
-class RateLimitRetry(RetryHandler):
+class _WaitingRetry(RetryHandler):
+    """A retry that waits ``delay`` seconds before the next attempt."""
+
+    def delay(self, state: RetryState, response: HttpResponse | None) -> float:
+        raise NotImplementedError
+
+    def prepare_for_next_attempt(
+        self,
+        *,
+        state: RetryState,
+        request: HttpRequest,
+        response: HttpResponse | None = None,
+        error: Exception | None = None,
+    ) -> None:
+        state.next_attempt_requested = True
+        time.sleep(self.delay(state, response))
+        state.increment_current_attempt()
+
+
+class RateLimitRetry(_WaitingRetry):
     """HTTP 429 with any ``Retry-After``, including a missing or unreadable one."""
 
     def __init__(
@@ -194,21 +213,12 @@ class RateLimitRetry(RetryHandler):
         after = retry_after(response.headers)
         return after is None or after <= self.max_wait
 
-    def prepare_for_next_attempt(
-        self,
-        *,
-        state: RetryState,
-        request: HttpRequest,
-        response: HttpResponse | None = None,
-        error: Exception | None = None,
-    ) -> None:
-        state.next_attempt_requested = True
+    def delay(self, state: RetryState, response: HttpResponse | None) -> float:
         assert response is not None
-        time.sleep(min(self.max_wait, self._wait(state, response)))
-        state.increment_current_attempt()
+        return min(self.max_wait, self._wait(state, response))
 
 
-class ServerErrorRetry(RetryHandler):
+class ServerErrorRetry(_WaitingRetry):
     """HTTP 5xx, with backoff, for calls that are safe to repeat."""
 
     def __init__(self, max_retry_count: int = SERVER_ERROR_RETRIES, base: float = 0.5):
@@ -229,17 +239,8 @@ class ServerErrorRetry(RetryHandler):
             and _method(request) not in NOT_REPEATABLE
         )
 
-    def prepare_for_next_attempt(
-        self,
-        *,
-        state: RetryState,
-        request: HttpRequest,
-        response: HttpResponse | None = None,
-        error: Exception | None = None,
-    ) -> None:
-        state.next_attempt_requested = True
-        time.sleep(backoff(state.current_attempt, self.base, 4.0))
-        state.increment_current_attempt()
+    def delay(self, state: RetryState, response: HttpResponse | None) -> float:
+        return backoff(state.current_attempt, self.base, 4.0)
 
 
 class ConnectionRetry(ServerErrorRetry):
@@ -272,11 +273,6 @@ def add_retries(client: WebClient) -> WebClient:
         if not any(type(h) is kind for h in client.retry_handlers):
             client.retry_handlers.append(kind())
     return client
-
-
-def add_rate_limit_retry(client: WebClient, max_retry_count: int = RATE_LIMIT_RETRIES) -> WebClient:
-    """Kept for callers that build their own client: the same handlers as ``add_retries``."""
-    return add_retries(client)
 
 
 def make_web_client(settings: Settings) -> WebClient:
